@@ -1,0 +1,82 @@
+"""Flask commands: db-upgrade, create-user, seed-demo."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlmodel import select
+
+from exchange import db, migrate
+from exchange.models import Factory, Park, Role
+
+
+def init_app(app: Flask) -> None:
+    for command in (db_upgrade, db_revision, create_user, seed_demo):
+        app.cli.add_command(command)
+
+
+@click.command("db-upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations to the configured database."""
+    migrate.upgrade(current_app._get_current_object())
+    click.echo("database is at the newest schema")
+
+
+@click.command("db-revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    migrate.revision(current_app._get_current_object(), message)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--park", "park_slug", help="park slug (coordinators)")
+@click.option(
+    "--factory", "factory_slugs", multiple=True, help="factory slug (managers); repeatable"
+)
+@click.password_option()
+def create_user(email, name, role, park_slug, factory_slugs, password) -> None:
+    """Create an account from the shell."""
+    from exchange.services import users
+
+    with db.session_scope() as s:
+        park = s.exec(select(Park).where(Park.slug == park_slug)).first() if park_slug else None
+        if park_slug and park is None:
+            raise click.BadParameter(f"no park with slug {park_slug!r}", param_hint="--park")
+        factories = []
+        for slug in factory_slugs:
+            query = select(Factory).where(Factory.slug == slug)
+            if park is not None:
+                query = query.where(Factory.park_id == park.id)
+            factory = s.exec(query).first()
+            if factory is None:
+                raise click.BadParameter(f"no factory with slug {slug!r}", param_hint="--factory")
+            factories.append(factory)
+        try:
+            user = users.create_user(session=s, email=email, name=name, role=Role(role),
+                                     password=password, park=park, factories=factories)  # fmt: skip
+        except users.AccountError as error:
+            raise click.UsageError(str(error)) from None
+        click.echo(f"created {user.role} {user.email}")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo park (idempotent) and print its accounts."""
+    import json
+
+    from exchange.seed import DEMO_FILE, load_demo
+
+    with db.session_scope() as s:
+        added = load_demo(session=s)
+    click.echo(f"demo park: {added['factories']} factories; added {added['users']} users, "
+               f"{added['listings']} listings")  # fmt: skip
+    accounts = json.loads(DEMO_FILE.read_text(encoding="utf-8"))["users"]
+    click.echo("demo accounts (e-mail / password):")
+    for account in accounts[:4]:
+        click.echo(f"  {account['role']:<12} {account['email']:<28} {account['password']}")
+    if len(accounts) > 4:
+        click.echo(f"  ... and {len(accounts) - 4} more managers with the same password")

@@ -1,0 +1,258 @@
+"""A factory manager's pages: their factories, listings, history, import and export."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from exchange import catalogue, db
+from exchange.listings.forms import ActionForm, FactoryForm, ImportForm, listing_form_class
+from exchange.models import ListingKind, ListingStatus, Role
+from exchange.services import access, factories, listings, sheets, users
+from exchange.services.listing_input import listing_to_raw
+
+bp = Blueprint("listings", __name__)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+@bp.get("/")
+@login_required
+def my_factories():
+    if current_user.role == Role.coordinator:
+        return redirect(url_for("coordination.park"))
+    if current_user.role == Role.admin:
+        return redirect(url_for("admin.index"))
+    mine = users.managed_factories(session=db.session(), user=current_user)
+    if len(mine) == 1:
+        return redirect(url_for("listings.factory", factory_id=mine[0].id))
+    return render_template("listings/my_factories.html", factories=mine)
+
+
+@bp.get("/<int:factory_id>")
+@login_required
+def factory(factory_id: int):
+    s = db.session()
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id)
+    filters = {k: request.args.get(k) or None for k in ("kind", "status", "material", "q")}
+    page = listings.search_listings(
+        session=s, factory_ids=[fac.id], kind=filters["kind"], status=filters["status"],
+        material=filters["material"], text=filters["q"], page=_page(),
+        per_page=current_app.config["PAGE_SIZE"],
+    )  # fmt: skip
+    return render_template(
+        "listings/factory.html",
+        factory=fac,
+        page=page,
+        filters=filters,
+        permits=factories.factory_permits(session=s, factory_id=fac.id),
+        managers=factories.factory_managers(session=s, factory_id=fac.id),
+        can_change=access.can_change_listings(session=s, user=current_user, factory=fac),
+        can_edit_factory=access.can_change_factory(session=s, user=current_user, factory=fac),
+        counts=listings.factory_listing_counts(session=s, factory_id=fac.id),
+        catalogue=catalogue.load(),
+    )
+
+
+@bp.route("/<int:factory_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_factory(factory_id: int):
+    s = db.session()
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id, change=True)
+    permits = factories.factory_permits(session=s, factory_id=fac.id)
+    form = FactoryForm(obj=fac, data=None if request.method == "POST" else {
+        "modes": fac.modes.split(),
+        "permits": [{"number": p.number, "kind": p.kind, "expires": p.expires} for p in permits]
+        + [{}],
+    })  # fmt: skip
+    if form.validate_on_submit():
+        fields = {
+            k: form[k].data
+            for k in (
+                "name",
+                "name_en",
+                "brn",
+                "ksic",
+                "industry_ko",
+                "industry_en",
+                "address",
+                "lat",
+                "lon",
+                "show_name",
+            )
+        }
+        fields["modes"] = " ".join(form.modes.data)
+        factories.update_factory(session=s, factory=fac, fields=fields)
+        factories.replace_permits(session=s, factory=fac, permits=[
+            {"number": p["number"], "kind": p["kind"], "expires": p["expires"]}
+            for p in form.permits.data if p["number"]
+        ])  # fmt: skip
+        s.commit()
+        flash(_("The factory was saved."), "success")
+        return redirect(url_for("listings.factory", factory_id=fac.id))
+    return render_template("listings/factory_form.html", form=form, factory=fac)
+
+
+@bp.route("/<int:factory_id>/listings/new", methods=["GET", "POST"])
+@login_required
+def new_listing(factory_id: int):
+    s = db.session()
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id)
+    if not access.can_change_listings(session=s, user=current_user, factory=fac):
+        abort(403)
+    kind = request.args.get("kind", "offer")
+    form = listing_form_class()(data={"kind": kind if kind in ListingKind else "offer"})
+    if form.validate_on_submit():
+        listing = listings.create_listing(
+            session=s, factory=fac, listing_in=form.parsed, user=current_user
+        )
+        s.commit()
+        flash(_("The listing was saved."), "success")
+        return redirect(url_for("listings.listing", listing_id=listing.id))
+    return render_template(
+        "listings/listing_form.html",
+        form=form,
+        factory=fac,
+        listing=None,
+        catalogue=catalogue.load(),
+    )
+
+
+@bp.get("/listings/<int:listing_id>")
+@login_required
+def listing(listing_id: int):
+    s = db.session()
+    item, fac = access.get_listing(session=s, user=current_user, listing_id=listing_id)
+    return render_template(
+        "listings/listing.html",
+        listing=item,
+        factory=fac,
+        history=listings.listing_history(session=s, listing=item),
+        can_change=access.can_change_listings(session=s, user=current_user, factory=fac),
+        action_form=ActionForm(),
+        catalogue=catalogue.load(),
+    )
+
+
+@bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_listing(listing_id: int):
+    s = db.session()
+    item, fac = access.get_listing(session=s, user=current_user, listing_id=listing_id, change=True)
+    if item.status == ListingStatus.withdrawn:
+        flash(_("A withdrawn listing cannot be changed."), "error")
+        return redirect(url_for("listings.listing", listing_id=item.id))
+    raw = listing_to_raw(item)
+    raw["accepts"] = raw["accepts"].split()
+    form = listing_form_class()(data=None if request.method == "POST" else raw)
+    if request.method == "GET":
+        form.hazardous.data, form.show_name.data = item.hazardous, item.show_name
+    if form.validate_on_submit():
+        changed = listings.update_listing(
+            session=s, listing=item, listing_in=form.parsed, user=current_user
+        )
+        s.commit()
+        flash(_("The listing was saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("listings.listing", listing_id=item.id))
+    return render_template(
+        "listings/listing_form.html",
+        form=form,
+        factory=fac,
+        listing=item,
+        catalogue=catalogue.load(),
+    )
+
+
+STATUS_ACTIONS = {
+    "pause": ListingStatus.paused,
+    "resume": ListingStatus.active,
+    "withdraw": ListingStatus.withdrawn,
+}
+
+
+@bp.post("/listings/<int:listing_id>/<any(pause, resume, withdraw):action>")
+@login_required
+def change_status(listing_id: int, action: str):
+    s = db.session()
+    item, _fac = access.get_listing(
+        session=s, user=current_user, listing_id=listing_id, change=True
+    )
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        listings.set_status(
+            session=s, listing=item, status=STATUS_ACTIONS[action], user=current_user
+        )
+    except ValueError:
+        flash(_("A withdrawn listing cannot be changed."), "error")
+        return redirect(url_for("listings.listing", listing_id=item.id))
+    s.commit()
+    messages = {"pause": _("The listing is paused."), "resume": _("The listing is active again."),
+                "withdraw": _("The listing was withdrawn.")}  # fmt: skip
+    flash(messages[action], "success")
+    return redirect(url_for("listings.listing", listing_id=item.id))
+
+
+@bp.route("/<int:factory_id>/import", methods=["GET", "POST"])
+@login_required
+def import_sheet(factory_id: int):
+    s = db.session()
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id)
+    if not access.can_change_listings(session=s, user=current_user, factory=fac):
+        abort(403)
+    form, rejected = ImportForm(), None
+    if form.validate_on_submit():
+        upload = form.sheet.data
+        try:
+            created = sheets.import_listings(
+                session=s, factory=fac, user=current_user, filename=upload.filename,
+                content=upload.read(), max_rows=current_app.config["IMPORT_MAX_ROWS"],
+            )  # fmt: skip
+        except sheets.SheetRejected as error:
+            s.rollback()
+            rejected = error
+        else:
+            s.commit()
+            flash(_("%(n)d listings were imported.", n=len(created)), "success")
+            return redirect(url_for("listings.factory", factory_id=fac.id))
+    status = 422 if rejected or form.errors else 200
+    return render_template(
+        "listings/import.html", form=form, factory=fac, rejected=rejected
+    ), status
+
+
+@bp.get("/<int:factory_id>/export.<any(csv, xlsx):fmt>")
+@login_required
+def export_sheet(factory_id: int, fmt: str):
+    s = db.session()
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id)
+    page = listings.search_listings(session=s, factory_ids=[fac.id], page=1, per_page=100000)
+    rows = sheets.export_rows([item for item, _f in page.items])
+    return _sheet_response(rows, f"listings-{fac.slug}", fmt)
+
+
+@bp.get("/import-template.<any(csv, xlsx):fmt>")
+@login_required
+def import_template(fmt: str):
+    return _sheet_response(sheets.template_rows(), "listings-template", fmt)
+
+
+def _sheet_response(rows, stem: str, fmt: str) -> Response:
+    body = sheets.to_csv(rows) if fmt == "csv" else sheets.to_xlsx(rows)
+    mime = "text/csv; charset=utf-8" if fmt == "csv" else sheets.XLSX_MIME
+    return Response(
+        body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
+    )

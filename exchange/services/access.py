@@ -1,0 +1,76 @@
+"""Who may see and change what: the one place every view asks."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from werkzeug.exceptions import Forbidden, NotFound
+
+from exchange.models import Factory, FactoryManager, Listing, Park, Role, User
+
+
+def managed_factory_ids(*, session: Session, user: User) -> set[int]:
+    rows = session.exec(select(FactoryManager.factory_id).where(FactoryManager.user_id == user.id))
+    return set(rows)
+
+
+def can_view_factory(*, session: Session, user: User, factory: Factory) -> bool:
+    if user.role == Role.admin:
+        return True
+    if user.role == Role.coordinator:
+        return user.park_id == factory.park_id
+    return factory.id in managed_factory_ids(session=session, user=user)
+
+
+def can_change_listings(*, session: Session, user: User, factory: Factory) -> bool:
+    """Listings belong to the factory's managers (and admins); coordinators only read them."""
+    if user.role == Role.admin:
+        return True
+    if user.role == Role.manager:
+        return factory.id in managed_factory_ids(session=session, user=user)
+    return False
+
+
+def can_change_factory(*, session: Session, user: User, factory: Factory) -> bool:
+    """A factory's profile: its managers, its park's coordinators, admins."""
+    if user.role == Role.coordinator:
+        return user.park_id == factory.park_id
+    return can_change_listings(session=session, user=user, factory=factory)
+
+
+def can_coordinate_park(*, user: User, park: Park) -> bool:
+    return user.role == Role.admin or (user.role == Role.coordinator and user.park_id == park.id)
+
+
+def get_factory(*, session: Session, user: User, factory_id: int, change: bool = False) -> Factory:
+    """Load-or-404, then check access (403): the start of every factory page."""
+    factory = session.get(Factory, factory_id)
+    if factory is None:
+        raise NotFound()
+    allowed = (can_change_factory if change else can_view_factory)(
+        session=session, user=user, factory=factory
+    )
+    if not allowed:
+        raise Forbidden()
+    return factory
+
+
+def get_listing(
+    *, session: Session, user: User, listing_id: int, change: bool = False
+) -> tuple[Listing, Factory]:
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound()
+    factory = session.get(Factory, listing.factory_id)
+    check = can_change_listings if change else can_view_factory
+    if factory is None or not check(session=session, user=user, factory=factory):
+        raise Forbidden()
+    return listing, factory
+
+
+def get_park(*, session: Session, user: User, park_id: int) -> Park:
+    park = session.get(Park, park_id)
+    if park is None:
+        raise NotFound()
+    if not can_coordinate_park(user=user, park=park):
+        raise Forbidden()
+    return park

@@ -1,0 +1,74 @@
+"""Parks and their factories, with the permits that let a factory take hazardous streams."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from exchange.models import Factory, FactoryManager, Park, Permit, User
+from exchange.services.pages import Page, paginate
+
+
+def park_by_slug(*, session: Session, slug: str) -> Park | None:
+    return session.exec(select(Park).where(Park.slug == slug)).first()
+
+
+def all_parks(*, session: Session) -> list[Park]:
+    return list(session.exec(select(Park).order_by(Park.name_en)))
+
+
+def park_factories(*, session: Session, park_id: int) -> list[Factory]:
+    return list(
+        session.exec(select(Factory).where(Factory.park_id == park_id).order_by(Factory.name))
+    )
+
+
+def search_factories(
+    *, session: Session, park_id: int | None, text: str = "", page: int = 1, per_page: int = 25
+) -> Page:
+    query = select(Factory)
+    if park_id is not None:
+        query = query.where(Factory.park_id == park_id)
+    if text:
+        like = f"%{text}%"
+        query = query.where(
+            col(Factory.name).ilike(like)
+            | col(Factory.name_en).ilike(like)
+            | col(Factory.industry_ko).ilike(like)
+            | col(Factory.industry_en).ilike(like)
+            | col(Factory.ksic).ilike(like)
+        )
+    return paginate(
+        session=session, query=query.order_by(Factory.name), page=page, per_page=per_page
+    )
+
+
+def factory_permits(*, session: Session, factory_id: int) -> list[Permit]:
+    return list(
+        session.exec(select(Permit).where(Permit.factory_id == factory_id).order_by(Permit.number))
+    )
+
+
+def factory_managers(*, session: Session, factory_id: int) -> list[User]:
+    query = (
+        select(User)
+        .join(FactoryManager, FactoryManager.user_id == User.id)
+        .where(FactoryManager.factory_id == factory_id)
+        .order_by(User.email)
+    )
+    return list(session.exec(query))
+
+
+def update_factory(*, session: Session, factory: Factory, fields: dict) -> None:
+    for name, value in fields.items():
+        setattr(factory, name, value)
+    session.add(factory)
+    session.flush()
+
+
+def replace_permits(*, session: Session, factory: Factory, permits: list[dict]) -> None:
+    for permit in factory_permits(session=session, factory_id=factory.id):
+        session.delete(permit)
+    session.flush()
+    for p in permits:
+        session.add(Permit(factory_id=factory.id, **p))
+    session.flush()

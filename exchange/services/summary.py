@@ -1,0 +1,30 @@
+"""Aggregates anyone may see: counts per park, never a single factory's data."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from exchange.models import Factory, Listing, ListingStatus, Park
+
+
+def park_overview(*, session: Session) -> list[dict]:
+    parks = list(session.exec(select(Park).order_by(Park.name_en)))
+    factory_counts = dict(
+        session.exec(select(Factory.park_id, func.count()).group_by(Factory.park_id)).all()
+    )
+    listing_rows = session.exec(
+        select(Factory.park_id, Listing.kind, func.count(), func.sum(Listing.tonnes_per_month))
+        .join(Factory, Factory.id == Listing.factory_id)
+        .where(Listing.status == ListingStatus.active)
+        .group_by(Factory.park_id, Listing.kind)
+    ).all()
+    out = []
+    for park in parks:
+        row = {"park": park, "factories": factory_counts.get(park.id, 0)}
+        for park_id, kind, count, tonnes in listing_rows:
+            if park_id == park.id:
+                row[f"{kind}s"] = count
+                row[f"{kind}_tonnes"] = float(tonnes or 0)
+        out.append(row)
+    return out
