@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d exchange/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d exchange/translations
 
 setup: $(STAMP) translations
 
@@ -37,8 +37,8 @@ lint: setup
 
 # Re-extract the messages after changing templates or code, then translate the .po file.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o exchange/translations/messages.pot .
-	$(BIN)/pybabel update -q -i exchange/translations/messages.pot -d exchange/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o exchange/translations/messages.pot .
+	$(BIN)/pybabel update -i exchange/translations/messages.pot -d exchange/translations
 
 screenshots: db
 	$(BIN)/python scripts/screenshots.py
