@@ -1,0 +1,83 @@
+"""The linear case as a min-cost flow, solved by OR-Tools' network simplex-free cost scaling.
+
+Without `min_lot_t` or partner limits the problem is a transportation problem: sources
+supply their tonnes, sinks absorb up to their capacity, and a zero-cost bypass from every
+source to a collector node stands for disposal. OR-Tools wants integers, so tonnes and
+costs are scaled; flows come back as exact multiples of the tonne unit, hence exactly
+feasible, and the plan re-evaluates them with the float costs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+__all__ = ["FlowError", "solve_min_cost_flow", "tonne_scale"]
+
+NAME = "OR-Tools min-cost flow"
+# int64 headroom: OR-Tools scales costs by (nodes + 1) and sums flow x cost.
+_INT_BUDGET = 2.0**61
+
+
+class FlowError(RuntimeError):
+    """OR-Tools did not report an optimal flow (never expected for a valid problem)."""
+
+
+def tonne_scale(*quantities: np.ndarray) -> float:
+    """The smallest power of ten (up to 1e6, a gram) that makes every quantity whole.
+
+    >>> tonne_scale(np.array([21.72, 3.0]))
+    100.0
+    """
+    values = np.concatenate([np.abs(q) for q in quantities] + [np.zeros(1)])
+    for k in range(7):
+        scaled = values * 10.0**k
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, scaled) * 1e-6):
+            return 10.0**k
+    return 1e6
+
+
+def solve_min_cost_flow(
+    supply: np.ndarray, capacity: np.ndarray, tail: np.ndarray, head: np.ndarray, cost: np.ndarray
+) -> np.ndarray:
+    """Tonnes on each arc (tail: source position, head: sink position) at least total cost.
+
+    Each source ships at most `supply`, each sink takes at most `capacity`, arcs are
+    uncapacitated; only arcs with `cost` < 0 are worth passing in.
+
+    >>> solve_min_cost_flow(np.array([5.0, 4.0]), np.array([6.0]),
+    ...                     np.array([0, 1]), np.array([0, 0]), np.array([-2.0, -1.0]))
+    array([5., 1.])
+    """
+    unit = tonne_scale(supply, capacity)
+    supply_int = np.floor(supply * unit + 1e-6).astype(np.int64)
+    capacity_int = np.floor(capacity * unit + 1e-6).astype(np.int64)
+    n_src, n_snk = len(supply), len(capacity)
+    collector = n_src + n_snk
+    total = int(supply_int.sum())
+    worst = float(np.abs(cost).max()) if len(cost) else 1.0
+    max_cost = min(_INT_BUDGET / (total + 1), _INT_BUDGET / (collector + 2), 1e12)
+    cost_int = np.round(cost * (max_cost / max(worst, 1e-300))).astype(np.int64)
+
+    solver = min_cost_flow.SimpleMinCostFlow()
+    sources, sinks = np.arange(n_src), np.arange(n_snk) + n_src
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(
+        tail.astype(np.int32),
+        (head + n_src).astype(np.int32),
+        np.minimum(supply_int[tail], capacity_int[head]),
+        cost_int,
+    )
+    bypass = np.full(n_src + n_snk, collector, dtype=np.int32)
+    solver.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate([sources, sinks]).astype(np.int32),
+        bypass,
+        np.concatenate([supply_int, capacity_int]),
+        np.zeros(n_src + n_snk, dtype=np.int64),
+    )
+    solver.set_nodes_supplies(
+        np.arange(collector + 1), np.concatenate([supply_int, np.zeros(n_snk, np.int64), [-total]])
+    )
+    status = solver.solve()
+    if status != solver.OPTIMAL:
+        raise FlowError(f"OR-Tools min-cost flow ended with status {status}")
+    return solver.flows(arcs) / unit
