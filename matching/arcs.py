@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.problem import Problem, ProblemError
-from matching.sites import EARTH_RADIUS_KM, Sites, compatible, great_circle_km, transport
+from matching.sites import EARTH_RADIUS_KM, Sites, compatible, great_circle_km, is_in, transport
 
 __all__ = ["Arcs", "build_arcs", "locked_arcs", "material_offers", "pairs_in_ranges"]
 
@@ -24,7 +24,7 @@ CHUNK_PAIRS = 1 << 22
 
 @dataclass(frozen=True)
 class Arcs:
-    """Every arc the rules allow, sorted by (source, sink); per-tonne figures in kg CO2e."""
+    """Every arc the rules allow (grouped by material); per-tonne figures in kg CO2e."""
 
     source: np.ndarray  # source index
     sink: np.ndarray  # sink index
@@ -60,16 +60,16 @@ def build_arcs(problem: Problem, sites: Sites | None = None) -> Arcs:
     """
     sites = sites or Sites.from_problem(problem)
     parts = [_rules(sites, *pairs) for pairs in _candidates(problem, sites)]
-    parts = [p for p in parts if len(p[0])]
     candidates = sum(p[-1] for p in parts)
+    parts = [p for p in parts if len(p[0])]
     if not parts:
         empty = np.zeros(0)
         return Arcs(empty.astype(np.int64), empty.astype(np.int64), empty.astype(np.int8),
                     empty, empty, empty, empty, 0)  # fmt: skip
     src, snk, mode, km, em, avoided = (np.concatenate([p[c] for p in parts]) for c in range(6))
-    keep = ~np.isin(sites.pair_keys(src, snk), sites.id_keys(problem, problem.forbidden))
-    order = np.argsort(sites.pair_keys(src, snk)[keep], kind="stable")
-    src, snk, mode, km, em, avoided = (c[keep][order] for c in (src, snk, mode, km, em, avoided))
+    keep = ~is_in(sites.pair_keys(src, snk), sites.id_keys(problem, problem.forbidden))
+    if not keep.all():
+        src, snk, mode, km, em, avoided = (c[keep] for c in (src, snk, mode, km, em, avoided))
     cost = em - avoided - sites.disposal[src]
     return Arcs(src, snk, mode, km, em, avoided, cost, candidates)
 
@@ -94,12 +94,13 @@ def _candidates(problem: Problem, sites: Sites) -> Iterator[tuple[np.ndarray, ..
         src = np.flatnonzero(src_material == k)
         for s_pos, k_pos in _spatial_pairs(sites, src, snk):
             i, j = src[s_pos], snk[k_pos]
+            limit = np.minimum(sites.src_max_km[i], sites.snk_max_km[j])
             gc = great_circle_km(
                 sites.src_lat[i], sites.src_lon[i], sites.snk_lat[j], sites.snk_lon[j]
             )
-            limit = np.minimum(sites.src_max_km[i], sites.snk_max_km[j])
             near = gc * sites.mode_circuity.min() <= limit
-            seen.append(sites.pair_keys(i[near], j[near]))
+            if sites.overrides:
+                seen.append(sites.pair_keys(i[near], j[near]))
             yield i[near], j[near], gc[near], avoided[k_pos][near]
     yield _override_pairs(problem, sites, np.concatenate(seen or [[]]))
 
@@ -138,9 +139,14 @@ def _spatial_pairs(sites: Sites, src: np.ndarray, snk: np.ndarray):
         lat = sites.src_lat[src][order]
         lo = np.searchsorted(lat, sites.snk_lat[snk] - band, "left")
         hi = np.searchsorted(lat, sites.snk_lat[snk] + band, "right")
+        # the chord between unit vectors cuts the band to a disc before any haversine
+        chord2 = 4 * np.sin(min(band / 2, 1.5)) ** 2 * (1 + 1e-9)
+        src_xyz, snk_xyz = sites.src_xyz[src], sites.snk_xyz[snk]
         for s, k in pairs_in_ranges(order, lo, hi):
-            limited = ~(src_free[s] & snk_free[k])  # those pairs came from the block above
-            yield s[limited], k[limited]
+            gap = src_xyz[s] - snk_xyz[k]
+            # pairs without a limit on either side came from the block above
+            keep = (np.einsum("ij,ij->i", gap, gap) <= chord2) & ~(src_free[s] & snk_free[k])
+            yield s[keep], k[keep]
 
 
 def pairs_in_ranges(order: np.ndarray, lo: np.ndarray, hi: np.ndarray):
@@ -161,7 +167,7 @@ def pairs_in_ranges(order: np.ndarray, lo: np.ndarray, hi: np.ndarray):
 def _override_pairs(problem: Problem, sites: Sites, seen: np.ndarray):
     """Pairs that only a `distances_km` entry brings within reach."""
     keys = np.unique(np.concatenate([k for k, _ in sites.overrides.values()] or [[]]))
-    keys = keys[~np.isin(keys, seen)].astype(np.int64)
+    keys = keys[~is_in(keys, seen)].astype(np.int64)
     width = max(len(problem.sinks), 1)
     rows = []
     for i, j in zip((keys // width).tolist(), (keys % width).tolist(), strict=True):
@@ -180,6 +186,8 @@ def locked_arcs(problem: Problem, arcs: Arcs, sites: Sites) -> np.ndarray:
     Raises ProblemError naming the entry when a locked pair is not an arc.
     """
     keys = sites.pair_keys(arcs.source, arcs.sink)
+    order = np.argsort(keys) if problem.locked else np.zeros(0, dtype=np.int64)
+    keys = keys[order]
     positions = []
     wanted = sites.id_keys(problem, problem.locked)
     for k, (lock, key) in enumerate(zip(problem.locked, wanted, strict=True)):
@@ -189,5 +197,5 @@ def locked_arcs(problem: Problem, arcs: Arcs, sites: Sites) -> np.ndarray:
                 f"locked[{k}]: the pair {lock.source} -> {lock.sink} is not an arc "
                 "(material, permit, quality, mode, distance or forbidden rules exclude it)"
             )
-        positions.append(pos)
+        positions.append(order[pos])
     return np.array(positions, dtype=np.int64)

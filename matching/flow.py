@@ -17,6 +17,10 @@ __all__ = ["FlowError", "solve_min_cost_flow", "tonne_scale"]
 NAME = "OR-Tools min-cost flow"
 # int64 headroom: OR-Tools scales costs by (nodes + 1) and sums flow x cost.
 _INT_BUDGET = 2.0**61
+# The costliest arc becomes this many integer steps. Finer steps slow cost scaling (1e12:
+# +30% on country-20000) for nothing: at 1e9 the optimum moves by ~1e-13 relative, and
+# the objective is re-evaluated from the flows with float costs anyway.
+COST_STEPS = 1e9
 
 
 class FlowError(RuntimeError):
@@ -56,7 +60,7 @@ def solve_min_cost_flow(
     collector = n_src + n_snk
     total = int(supply_int.sum())
     worst = float(np.abs(cost).max()) if len(cost) else 1.0
-    max_cost = min(_INT_BUDGET / (total + 1), _INT_BUDGET / (collector + 2), 1e12)
+    max_cost = min(_INT_BUDGET / (total + 1), _INT_BUDGET / (collector + 2), COST_STEPS)
     cost_int = np.round(cost * (max_cost / max(worst, 1e-300))).astype(np.int64)
 
     solver = min_cost_flow.SimpleMinCostFlow()

@@ -127,6 +127,7 @@ def build_plan(
 ) -> Plan:
     """The plan that ships `tonnes[k]` on arc k (kept only above MIN_TONNES)."""
     used = np.flatnonzero(tonnes >= MIN_TONNES)
+    used = used[np.lexsort((arcs.sink[used], arcs.source[used]))]  # by source, then sink
     t = tonnes[used]
     arc = arcs.take(used)
     transport = t * arc.transport

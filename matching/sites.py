@@ -13,7 +13,7 @@ import numpy as np
 
 from matching.problem import Problem
 
-__all__ = ["EARTH_RADIUS_KM", "Sites", "compatible", "great_circle_km", "transport"]
+__all__ = ["EARTH_RADIUS_KM", "Sites", "compatible", "great_circle_km", "is_in", "transport"]
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -23,6 +23,8 @@ class Sites:
     """Per-site arrays (sources indexed 0..n-1, sinks 0..m-1) that the rules read."""
 
     src_lat: np.ndarray  # radians
+    src_xyz: np.ndarray  # (sources, 3) on the unit sphere
+    snk_xyz: np.ndarray
     src_lon: np.ndarray
     snk_lat: np.ndarray
     snk_lon: np.ndarray
@@ -55,6 +57,8 @@ class Sites:
         props = sorted({p for s in snk for p in s.requirements})
         return cls(
             src_lat=np.radians([s.lat for s in src]),
+            src_xyz=_unit_vectors(src),
+            snk_xyz=_unit_vectors(snk),
             src_lon=np.radians([s.lon for s in src]),
             snk_lat=np.radians([s.lat for s in snk]),
             snk_lon=np.radians([s.lon for s in snk]),
@@ -83,6 +87,12 @@ class Sites:
         src = [problem.source_index[p.source] for p in pairs]
         snk = np.array([problem.sink_index[p.sink] for p in pairs], dtype=np.int64)
         return self.pair_keys(np.array(src, dtype=np.int64), snk)
+
+
+def _unit_vectors(sites) -> np.ndarray:
+    lat = np.radians([s.lat for s in sites]).reshape(-1)
+    lon = np.radians([s.lon for s in sites]).reshape(-1)
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
 def _mode_masks(sites, mode_bit: dict[str, int]) -> np.ndarray:
@@ -119,6 +129,19 @@ def _overrides(problem: Problem) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         keys = np.array(sorted(table), dtype=np.int64)
         result[mode] = (keys, np.array([table[k] for k in keys.tolist()], dtype=float))
     return result
+
+
+def is_in(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Membership of `keys` in a small `table` (np.isin hashes the large side: 3 s here).
+
+    >>> is_in(np.array([5, 1, 7]), np.array([7, 5])).tolist()
+    [True, False, True]
+    """
+    if not len(table) or not len(keys):
+        return np.zeros(len(keys), dtype=bool)
+    table = np.unique(table)
+    pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[pos] == keys
 
 
 def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 
 from matching.arcs import Arcs, material_offers, pairs_in_ranges
 from matching.problem import Problem
-from matching.sites import Sites, compatible
+from matching.sites import Sites, compatible, is_in
 
 __all__ = ["REASONS", "unmatched_reasons"]
 
@@ -66,7 +66,7 @@ def _rule_reasons(problem: Problem, sites: Sites, sources: np.ndarray) -> dict[i
         lo, hi = np.zeros(len(snk), dtype=np.int64), np.full(len(snk), len(src))
         for s_pos, k_pos in pairs_in_ranges(np.arange(len(src)), lo, hi):
             i, j = src[s_pos], snk[k_pos]
-            allowed = ~np.isin(sites.pair_keys(i, j), forbidden)
+            allowed = ~is_in(sites.pair_keys(i, j), forbidden)
             for k, ok in enumerate((allowed, *compatible(sites, i, j))):
                 passed[k, i[ok & allowed]] = True
     # a source with no arc but passing every check fails on distance (rule 5)

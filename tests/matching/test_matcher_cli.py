@@ -1,0 +1,90 @@
+"""The command line: plan on stdout or in -o, summary on stderr, exit 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from plan_check import EXAMPLES, expected
+
+from matching.__main__ import main
+
+REPO = Path(__file__).parents[2]
+TINY = str(EXAMPLES / "tiny.json")
+
+
+def test_python_dash_m_writes_the_plan_to_stdout():
+    run = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", TINY],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    plan = json.loads(run.stdout)
+    assert plan["format"] == "symbiosis-plan/1"
+    assert plan["objective_kg_co2e"] == expected("tiny")["objective_kg_co2e"]
+    assert "baseline 20,450.0" in run.stderr and "no-common-mode 60.0 t" in run.stderr
+
+
+def test_output_file_and_summary(tmp_path, capsys):
+    out = tmp_path / "plan.json"
+    assert main(["solve", TINY, "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("optimal: baseline 20,450.0 kg CO2e, objective 16,481.6")
+    assert "exchanges: 1 (80.0 t)" in captured.err
+    assert json.loads(out.read_text())["unmatched"] == expected("tiny")["unmatched"]
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
+
+
+def test_quiet_silences_stderr(capsys):
+    assert main(["solve", TINY, "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and json.loads(captured.out)["status"] == "optimal"
+
+
+def test_stage_lines_on_long_runs(capsys, monkeypatch):
+    monkeypatch.setattr("matching.__main__.LONG_RUN_S", 0.0)
+    assert main(["solve", TINY, "-o", "/dev/null"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("[") and "] problem: 7 sources, 4 sinks" in err[0]
+    assert any("] arcs: 5 candidate, 2 allowed, 1 useful" in line for line in err)
+
+
+def test_bad_input_exits_2_without_traceback_and_keeps_the_old_plan(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    data = json.loads(Path(TINY).read_text())
+    data["sinks"][1]["capacity_t"] = -50
+    bad.write_text(json.dumps(data))
+    out = tmp_path / "plan.json"
+    out.write_text("old plan")
+    assert main(["solve", str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == 'error: sinks[1] (id "neutraliser"): capacity_t must be a finite number >= 0\n'
+    assert out.read_text() == "old plan"
+
+
+def test_malformed_json_exits_2(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    run = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(bad), "-o", str(tmp_path / "p.json")],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "malformed JSON" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_infeasible_locked_tonnes_exit_1_with_a_plan(tmp_path, capsys):
+    data = json.loads(Path(TINY).read_text())
+    data["locked"] = [{"source": "gypsum-power", "sink": "board-plant", "tonnes": 90}]
+    problem = tmp_path / "p.json"
+    problem.write_text(json.dumps(data))
+    assert main(["solve", str(problem)]) == 1
+    captured = capsys.readouterr()
+    plan = json.loads(captured.out)
+    assert plan["status"] == "infeasible" and plan["exchanges"] == []
+    assert 'sink "board-plant" exceed its capacity by 10' in plan["message"]
+    assert captured.err.startswith("infeasible: locked tonnes")
