@@ -77,3 +77,42 @@ def assert_feasible(problem: Problem, plan: Plan, tol: float = 1e-6) -> None:
     assert set(listed) == {sid for sid, t in left.items() if t >= 1e-6}
     for sid, t in listed.items():
         assert t == pytest.approx(left[sid], abs=tol)
+
+
+def reference_arcs(problem: Problem) -> dict[tuple[str, str], float]:
+    """(source id, sink id) -> kg CO2e per tonne shipped, by the contract's rules pair by pair."""
+    forbidden = {(p.source, p.sink) for p in problem.forbidden}
+    arcs = {}
+    for src in problem.sources:
+        for snk in problem.sinks:
+            if src.material not in snk.accepts or (src.id, snk.id) in forbidden:
+                continue
+            if src.hazardous and not snk.hazardous_permit:
+                continue
+            if not all(_within(src.properties.get(p), b) for p, b in snk.requirements.items()):
+                continue
+            limit = min(x for x in (src.max_km, snk.max_km, math.inf) if x is not None)
+            emissions = [
+                _km(problem, src, snk, name) * mode.kg_co2e_per_tkm
+                for name, mode in problem.modes.items()
+                if name in src.modes and name in snk.modes
+                and _km(problem, src, snk, name) <= limit
+            ]  # fmt: skip
+            if emissions:
+                cost = min(emissions) - snk.accepts[src.material] - src.disposal_kg_co2e_per_t
+                arcs[src.id, snk.id] = cost
+    return arcs
+
+
+def _within(value, bounds) -> bool:
+    low, high = bounds
+    return value is not None and (low is None or value >= low) and (high is None or value <= high)
+
+
+def _km(problem: Problem, src, snk, mode: str) -> float:
+    entries = {d.mode: d.km for d in problem.distances_km if (d.source, d.sink) == (src.id, snk.id)}
+    if mode in entries:
+        return entries[mode]
+    if None in entries:
+        return entries[None]
+    return km_between(src, snk) * problem.modes[mode].circuity

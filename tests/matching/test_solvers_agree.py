@@ -1,0 +1,54 @@
+"""Min-cost flow and the PuLP model reach the same optimum; components are networkx's."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from plan_check import EXAMPLES, assert_feasible
+
+from matching import load_problem, solve
+from matching.components import component_labels
+from matching.flow import solve_min_cost_flow, tonne_scale
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_park_200_same_optimum_by_min_cost_flow_and_pulp(solver):
+    problem = load_problem(EXAMPLES / "park-200.json")
+    flow = solve(problem)
+    model = solve(problem, solver=solver)
+    assert flow.solver.name == "OR-Tools min-cost flow"
+    assert model.solver.name == solver.upper().replace("HIGHS", "HiGHS")
+    assert flow.objective_kg_co2e == pytest.approx(model.objective_kg_co2e, rel=1e-9)
+    assert_feasible(problem, model)
+
+
+def test_min_cost_flow_by_hand():
+    # two sources compete for one sink of 6 t: the better arc (-2/t) gets all it can
+    tonnes = solve_min_cost_flow(
+        np.array([5.0, 4.0]), np.array([6.0]), np.array([0, 1]), np.array([0, 0]),
+        np.array([-2.0, -1.0]),
+    )  # fmt: skip
+    assert tonnes.tolist() == [5.0, 1.0]
+
+
+def test_tonne_scale():
+    assert tonne_scale(np.array([1.0, 20.0])) == 1.0
+    assert tonne_scale(np.array([21.72, 0.5])) == 100.0
+    assert tonne_scale(np.array([1 / 3])) == 1e6
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 12), st.data())
+def test_components_match_networkx(n_src, n_snk, data):
+    edges = data.draw(st.lists(st.tuples(st.integers(0, n_src - 1), st.integers(0, n_snk - 1))))
+    src = np.array([e[0] for e in edges], dtype=np.int64)
+    snk = np.array([e[1] for e in edges], dtype=np.int64)
+    labels = component_labels(n_src, n_snk, src, snk)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n_src + n_snk))
+    graph.add_edges_from((s, n_src + d) for s, d in edges)
+    ours = {frozenset(np.flatnonzero(labels == lab).tolist()) for lab in np.unique(labels)}
+    assert ours == {frozenset(c) for c in nx.connected_components(graph)}
