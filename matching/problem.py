@@ -15,6 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from matching.fields import Item, ProblemError, items
+
 __all__ = [
     "FORMAT",
     "Distance",
@@ -32,10 +34,6 @@ __all__ = [
 FORMAT = "symbiosis-problem/1"
 DEFAULT_MODES = {"truck": {"kg_co2e_per_tkm": 0.107, "circuity": 1.3}}
 SOLVERS = ("auto", "highs", "cbc", "min-cost-flow")
-
-
-class ProblemError(ValueError):
-    """A problem file that breaks the contract; the message names the field and the item."""
 
 
 @dataclass(frozen=True)
@@ -172,24 +170,24 @@ def _read_json(path: str | Path) -> Any:
 
 
 def _problem(data: Any) -> Problem:
-    where = _Where("problem", data)
+    where = Item("problem", data)
     if not isinstance(data, dict):
         where.fail("must be a JSON object")
     if data.get("format") != FORMAT:
         where.fail(f'format must be "{FORMAT}"', "format")
     modes = _modes(data.get("modes", DEFAULT_MODES))
-    sources = tuple(_source(w) for w in _items(data, "sources", required=True))
-    sinks = tuple(_sink(w) for w in _items(data, "sinks", required=True))
+    sources = tuple(_source(w) for w in items(data, "sources", required=True))
+    sinks = tuple(_sink(w) for w in items(data, "sinks", required=True))
     _unique_ids("sources", sources)
     _unique_ids("sinks", sinks)
     source_ids = {s.id for s in sources}
     sink_ids = {s.id for s in sinks}
     distances = tuple(
-        _distance(w, source_ids, sink_ids, modes) for w in _items(data, "distances_km")
+        _distance(w, source_ids, sink_ids, modes) for w in items(data, "distances_km")
     )
-    locked = tuple(_locked(w, source_ids, sink_ids) for w in _items(data, "locked"))
+    locked = tuple(_locked(w, source_ids, sink_ids) for w in items(data, "locked"))
     _unique_pairs("locked", locked)
-    forbidden = tuple(_pair(w, source_ids, sink_ids) for w in _items(data, "forbidden"))
+    forbidden = tuple(_pair(w, source_ids, sink_ids) for w in items(data, "forbidden"))
     return Problem(
         name=where.text("name", default=""),
         period=where.text("period", default=""),
@@ -203,100 +201,12 @@ def _problem(data: Any) -> Problem:
     )
 
 
-class _Where:
-    """One item of the file being read, so every message can name the field and the item."""
-
-    def __init__(self, label: str, data: Any, index: int | None = None, parent=None):
-        self.name = label
-        self.index = index
-        self.data = data
-        self.parent = parent
-
-    @property
-    def label(self) -> str:
-        # built only for messages: 60,000 f-strings cost more than the checks themselves
-        if self.parent is not None:
-            return f"{self.parent.label} {self.name}"
-        if self.index is None:
-            return self.name
-        label = f"{self.name}[{self.index}]"
-        if isinstance(self.data.get("id"), str):
-            label += f' (id "{self.data["id"]}")'
-        return label
-
-    def inner(self, name: str, data: Any) -> _Where:
-        """A JSON object inside this item, named in messages after the item."""
-        return _Where(name, data, parent=self)
-
-    def fail(self, message: str, key: str | None = None) -> None:
-        field_ = f"{key} " if key else ""
-        raise ProblemError(f"{self.label}: {field_}{message}")
-
-    def get(self, key: str, default: Any = ..., *, required: bool = True) -> Any:
-        if key in self.data and self.data[key] is not None:
-            return self.data[key]
-        if default is ... and required:
-            self.fail("is missing", key)
-        return None if default is ... else default
-
-    def number(
-        self, key: str, default: Any = ..., *, minimum: float | None = 0.0, positive=False
-    ) -> float | None:
-        value = self.data.get(key)
-        if value is None:
-            return self.get(key, default)
-        if type(value) not in (float, int):  # bool is an int subclass, but not a number here
-            self.fail("must be a number", key)
-        if not math.isfinite(value) or abs(value) > 1e300:
-            self.fail("must be a finite number", key)
-        if positive and value <= 0:
-            self.fail("must be a finite number > 0", key)
-        if minimum is not None and value < minimum:
-            self.fail(f"must be a finite number >= {minimum:g}", key)
-        return float(value)
-
-    def integer(self, key: str) -> int | None:
-        value = self.get(key, None)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail("must be a whole number >= 0 or null", key)
-        return value
-
-    def flag(self, key: str) -> bool:
-        value = self.get(key, False)
-        if not isinstance(value, bool):
-            self.fail("must be true or false", key)
-        return value
-
-    def text(self, key: str, default: Any = ...) -> str:
-        value = self.get(key, default)
-        if not isinstance(value, str) or (default is ... and not value):
-            self.fail("must be a non-empty string", key)
-        return value
-
-
-def _items(data: dict, key: str, *, required: bool = False) -> list[_Where]:
-    if key not in data and required:
-        raise ProblemError(f"problem: {key} is missing")
-    items = data.get(key)
-    items = [] if items is None else items
-    if not isinstance(items, list):
-        raise ProblemError(f"problem: {key} must be a list")
-    wheres = []
-    for k, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise ProblemError(f"{key}[{k}]: must be a JSON object")
-        wheres.append(_Where(key, item, k))
-    return wheres
-
-
 def _modes(raw: Any) -> dict[str, Mode]:
     if not isinstance(raw, dict) or not raw:
         raise ProblemError("problem: modes must be a non-empty JSON object")
     modes = {}
     for name, spec in raw.items():
-        where = _Where(f'modes["{name}"]', spec)
+        where = Item(f'modes["{name}"]', spec)
         if not isinstance(spec, dict):
             where.fail("must be a JSON object")
         modes[name] = Mode(
@@ -307,7 +217,7 @@ def _modes(raw: Any) -> dict[str, Mode]:
     return modes
 
 
-def _site_modes(where: _Where) -> tuple[str, ...]:
+def _site_modes(where: Item) -> tuple[str, ...]:
     # A site may name a mode the file does not define: it simply shares nothing by it.
     modes = where.get("modes", ["truck"])
     if not isinstance(modes, list) or not all(isinstance(m, str) and m for m in modes):
@@ -315,7 +225,7 @@ def _site_modes(where: _Where) -> tuple[str, ...]:
     return tuple(modes)
 
 
-def _position(where: _Where) -> tuple[float, float]:
+def _position(where: Item) -> tuple[float, float]:
     lat = where.number("lat", minimum=None)
     lon = where.number("lon", minimum=None)
     if not -90 <= lat <= 90:
@@ -325,7 +235,7 @@ def _position(where: _Where) -> tuple[float, float]:
     return lat, lon
 
 
-def _source(where: _Where) -> Source:
+def _source(where: Item) -> Source:
     properties = where.get("properties", {})
     if not isinstance(properties, dict):
         where.fail("must be a JSON object", "properties")
@@ -345,7 +255,7 @@ def _source(where: _Where) -> Source:
     )
 
 
-def _sink(where: _Where) -> Sink:
+def _sink(where: Item) -> Sink:
     lat, lon = _position(where)
     return Sink(
         id=where.text("id"),
@@ -360,7 +270,7 @@ def _sink(where: _Where) -> Sink:
     )
 
 
-def _accepts(where: _Where) -> dict[str, float]:
+def _accepts(where: Item) -> dict[str, float]:
     raw = where.get("accepts")
     if isinstance(raw, list):
         if not all(isinstance(m, str) and m for m in raw):
@@ -377,7 +287,7 @@ def _accepts(where: _Where) -> dict[str, float]:
     return accepts
 
 
-def _requirements(where: _Where) -> dict[str, tuple[float | None, float | None]]:
+def _requirements(where: Item) -> dict[str, tuple[float | None, float | None]]:
     raw = where.get("requirements", {})
     if not isinstance(raw, dict):
         where.fail("must be a JSON object", "requirements")
@@ -392,14 +302,14 @@ def _requirements(where: _Where) -> dict[str, tuple[float | None, float | None]]
     return requirements
 
 
-def _known(where: _Where, key: str, ids: set[str]) -> str:
+def _known(where: Item, key: str, ids: set[str]) -> str:
     value = where.text(key)
     if value not in ids:
         where.fail(f'names no known {key} ("{value}")', key)
     return value
 
 
-def _distance(where: _Where, sources: set, sinks: set, modes: dict) -> Distance:
+def _distance(where: Item, sources: set, sinks: set, modes: dict) -> Distance:
     mode = where.get("mode", None)
     if mode is not None and mode not in modes:
         where.fail(f'is an unknown mode ("{mode}")', "mode")
@@ -408,17 +318,17 @@ def _distance(where: _Where, sources: set, sinks: set, modes: dict) -> Distance:
     )
 
 
-def _locked(where: _Where, sources: set, sinks: set) -> Locked:
+def _locked(where: Item, sources: set, sinks: set) -> Locked:
     pair = _pair(where, sources, sinks)
     return Locked(pair.source, pair.sink, where.number("tonnes"))
 
 
-def _pair(where: _Where, sources: set, sinks: set) -> Pair:
+def _pair(where: Item, sources: set, sinks: set) -> Pair:
     return Pair(_known(where, "source", sources), _known(where, "sink", sinks))
 
 
 def _options(raw: Any) -> Options:
-    where = _Where("options", raw)
+    where = Item("options", raw)
     if not isinstance(raw, dict):
         where.fail("must be a JSON object")
     solver = where.get("solver", "auto")

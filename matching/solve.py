@@ -20,7 +20,6 @@ from matching.arcs import Arcs, build_arcs, locked_arcs
 from matching.components import component_labels, split_by_label
 from matching.flow import NAME as FLOW_NAME
 from matching.flow import solve_min_cost_flow
-from matching.model import Component, build_model
 from matching.plan import Plan, SolverInfo, build_plan, infeasible_plan
 from matching.problem import SOLVERS, Problem
 from matching.sites import Sites
@@ -218,6 +217,8 @@ def _solve_flow(arcs: Arcs, residual: _Residual, index: np.ndarray, tonnes: np.n
 
 def _solve_model(problem, arcs, residual, group, backend, deadline, stages) -> tuple[str, int]:
     """Tonnes on one component's arcs by its PuLP model; returns (status, rows)."""
+    from matching.model import Component, build_model  # PuLP: only when a model is needed
+
     src, snk = arcs.source[group], arcs.sink[group]
     src_ids = [problem.sources[i].id for i in src.tolist()]
     snk_ids = [problem.sinks[j].id for j in snk.tolist()]
@@ -239,7 +240,7 @@ def _solve_model(problem, arcs, residual, group, backend, deadline, stages) -> t
 
 def _run_pulp(lp, tonnes: list, backend: str, deadline: float | None) -> tuple[str, np.ndarray]:
     """Solve a built model; (status, tonnes per arc). Only mixed-integer runs are timed."""
-    import pulp  # only this path needs PuLP; the flow path spares its import
+    import pulp
 
     timed = deadline is not None and lp.isMIP()
     left = max(deadline - time.perf_counter(), 0.01) if timed else None
