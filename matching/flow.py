@@ -53,31 +53,24 @@ def solve_min_cost_flow(
     ...                     np.array([0, 1]), np.array([0, 0]), np.array([-2.0, -1.0]))
     array([5., 1.])
     """
-    unit = tonne_scale(supply, capacity)
-    supply_int = np.floor(supply * unit + 1e-6).astype(np.int64)
-    capacity_int = np.floor(capacity * unit + 1e-6).astype(np.int64)
+    supply_int, capacity_int, cost_int, unit = _integers(supply, capacity, cost)
     n_src, n_snk = len(supply), len(capacity)
     collector = n_src + n_snk
-    total = int(supply_int.sum())
-    worst = float(np.abs(cost).max()) if len(cost) else 1.0
-    max_cost = min(_INT_BUDGET / (total + 1), _INT_BUDGET / (collector + 2), COST_STEPS)
-    cost_int = np.round(cost * (max_cost / max(worst, 1e-300))).astype(np.int64)
-
     solver = min_cost_flow.SimpleMinCostFlow()
-    sources, sinks = np.arange(n_src), np.arange(n_snk) + n_src
     arcs = solver.add_arcs_with_capacity_and_unit_cost(
         tail.astype(np.int32),
         (head + n_src).astype(np.int32),
         np.minimum(supply_int[tail], capacity_int[head]),
         cost_int,
     )
-    bypass = np.full(n_src + n_snk, collector, dtype=np.int32)
+    # disposal: every source may send what it keeps to the collector, as every sink its intake
     solver.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate([sources, sinks]).astype(np.int32),
-        bypass,
+        np.arange(collector, dtype=np.int32),
+        np.full(collector, collector, dtype=np.int32),
         np.concatenate([supply_int, capacity_int]),
-        np.zeros(n_src + n_snk, dtype=np.int64),
+        np.zeros(collector, dtype=np.int64),
     )
+    total = int(supply_int.sum())
     solver.set_nodes_supplies(
         np.arange(collector + 1), np.concatenate([supply_int, np.zeros(n_snk, np.int64), [-total]])
     )
@@ -85,3 +78,19 @@ def solve_min_cost_flow(
     if status != solver.OPTIMAL:
         raise FlowError(f"OR-Tools min-cost flow ended with status {status}")
     return solver.flows(arcs) / unit
+
+
+def _integers(supply: np.ndarray, capacity: np.ndarray, cost: np.ndarray):
+    """Supplies, capacities and costs as int64, and the tonne unit used."""
+    unit = tonne_scale(supply, capacity)
+    # keep total flow x costliest arc within int64, giving up tonne digits before cost steps
+    while unit > 1 and (supply.sum() * unit + 1) * COST_STEPS > _INT_BUDGET:
+        unit /= 10
+    supply_int = np.floor(supply * unit + 1e-6).astype(np.int64)
+    capacity_int = np.floor(capacity * unit + 1e-6).astype(np.int64)
+    nodes = len(supply) + len(capacity) + 1
+    total = int(supply_int.sum())
+    steps = min(_INT_BUDGET / (total + 1), _INT_BUDGET / (nodes + 1), COST_STEPS)
+    worst = float(np.abs(cost).max()) if len(cost) else 1.0
+    cost_int = np.round(cost * (steps / max(worst, 1e-300))).astype(np.int64)
+    return supply_int, capacity_int, cost_int, unit

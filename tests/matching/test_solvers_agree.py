@@ -52,3 +52,12 @@ def test_components_match_networkx(n_src, n_snk, data):
     graph.add_edges_from((s, n_src + d) for s, d in edges)
     ours = {frozenset(np.flatnonzero(labels == lab).tolist()) for lab in np.unique(labels)}
     assert ours == {frozenset(c) for c in nx.connected_components(graph)}
+
+
+def test_min_cost_flow_with_huge_quantities_stays_within_int64():
+    tonnes = solve_min_cost_flow(
+        np.array([3e9 + 0.25, 1e9]), np.array([2.5e9, 2e9]), np.array([0, 0, 1]),
+        np.array([0, 1, 1]), np.array([-2.0, -1.0, -1.5]),
+    )  # fmt: skip
+    # S0 fills D0 (the -2 arc) and sends its rest to D1; S1 ships all of it to D1
+    assert tonnes.tolist() == pytest.approx([2.5e9, 0.5e9, 1e9], rel=1e-9)
