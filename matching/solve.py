@@ -110,25 +110,22 @@ class _Residual:
         self.conflict = self._conflict(problem)
 
     def _conflict(self, problem: Problem) -> str | None:
+        src, snk = problem.sources, problem.sinks
+        tonnes = np.array([s.tonnes for s in src])
+        capacity = np.array([s.capacity_t for s in snk])
         checks = (
-            (
-                self.supply,
-                problem.sources,
-                "locked tonnes from source {} exceed its tonnes by {:g}",
-            ),
-            (self.capacity, problem.sinks, "locked tonnes to sink {} exceed its capacity by {:g}"),
-            (
-                self.source_partners,
-                problem.sources,
-                "source {} has more locked partners than allowed",
-            ),
-            (self.sink_partners, problem.sinks, "sink {} has more locked partners than allowed"),
+            (self.supply, tonnes, src, "locked tonnes from source {} exceed its tonnes"),
+            (self.capacity, capacity, snk, "locked tonnes to sink {} exceed its capacity"),
+            (self.source_partners, 0, problem.sources, "source {} has more locked partners"),
+            (self.sink_partners, 0, problem.sinks, "sink {} has more locked partners"),
         )
-        for left, sites, message in checks:
-            # a hair of tolerance: locked tonnes that add up to the quantity are fine
-            over = np.flatnonzero(left < -1e-9 * np.maximum(1.0, np.abs(left)))
+        for left, size, sites, message in checks:
+            # float sums of locked tonnes may pass the quantity by a rounding error
+            over = np.flatnonzero(left < -1e-9 * np.maximum(1.0, size))
             if len(over):
-                return message.format(f'"{sites[over[0]].id}"', -float(left[over[0]]))
+                first = over[0]
+                excess = f" by {-float(left[first]):g}" if np.ndim(size) else " than allowed"
+                return message.format(f'"{sites[first].id}"') + excess
         return None
 
 
