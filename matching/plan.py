@@ -136,23 +136,11 @@ def build_plan(
     saved = disposal + virgin - transport
     baseline = problem.baseline_kg_co2e
     objective = baseline - float(np.sum(saved))
-    modes = list(problem.modes)
+    modes, src, snk = list(problem.modes), problem.sources, problem.sinks
+    columns = (arc.source, arc.sink, arc.mode, t, arc.km, transport, disposal, virgin, saved)
     exchanges = tuple(
-        Exchange(
-            problem.sources[i].id,
-            problem.sinks[j].id,
-            problem.sources[i].material,
-            *row[:1],
-            modes[m],
-            *row[1:],
-        )  # fmt: skip
-        for i, j, m, row in zip(
-            arc.source.tolist(),
-            arc.sink.tolist(),
-            arc.mode.tolist(),
-            np.column_stack([t, arc.km, transport, disposal, virgin, saved]).tolist(),
-            strict=True,
-        )  # fmt: skip
+        Exchange(src[i].id, snk[j].id, src[i].material, tt, modes[m], km, tr, dis, vir, net)
+        for i, j, m, tt, km, tr, dis, vir, net in zip(*(c.tolist() for c in columns), strict=True)
     )
     return Plan(
         status, objective, baseline, baseline - objective, exchanges,
