@@ -64,3 +64,16 @@ def test_arc_counts_match_the_examples_readme(name):
 
     want = {"tiny": 2, "park-200": 1937}[name]
     assert len(build_arcs(load_problem(EXAMPLES / f"{name}.json"))) == want
+
+
+def test_plan_round_trips_through_json():
+    from matching import Plan
+
+    plan = solve(load_problem(EXAMPLES / "tiny.json"))
+    assert Plan.from_json(plan.to_json()) == plan
+    assert Plan.from_json(plan.to_dict()) == plan
+
+
+def test_pulp_output_never_reaches_stdout(capfd):
+    solve(load_problem(EXAMPLES / "tiny.json"), solver="highs")
+    assert capfd.readouterr().out == ""
