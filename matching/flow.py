@@ -1,4 +1,4 @@
-"""The linear case as a min-cost flow, solved by OR-Tools' network simplex-free cost scaling.
+"""The linear case as a min-cost flow, solved by OR-Tools' cost-scaling SimpleMinCostFlow.
 
 Without `min_lot_t` or partner limits the problem is a transportation problem: sources
 supply their tonnes, sinks absorb up to their capacity, and a zero-cost bypass from every
