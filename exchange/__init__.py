@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from exchange import config, db, errors, i18n, security
+from exchange import config, db, errors, i18n, navigation, security
 
 __all__ = ["create_app"]
 
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    navigation.init_app(app)
     _register_blueprints(app)
 
     from exchange import cli

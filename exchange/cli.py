@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlmodel import select
 
 from exchange import db, migrate
@@ -16,6 +17,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade() -> None:
     """Apply the Alembic migrations to the configured database."""
     migrate.upgrade(current_app._get_current_object())
@@ -23,6 +25,7 @@ def db_upgrade() -> None:
 
 
 @click.command("db-revision")
+@with_appcontext
 @click.option("-m", "--message", required=True)
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
@@ -30,6 +33,7 @@ def db_revision(message: str) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", default="")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
@@ -64,6 +68,7 @@ def create_user(email, name, role, park_slug, factory_slugs, password) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Load the demo park (idempotent) and print its accounts."""
     import json

@@ -6,6 +6,7 @@ import math
 
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
+from wtforms.fields.choices import SelectChoice
 
 
 class Finite:
@@ -17,3 +18,8 @@ class Finite:
     def __call__(self, form, field):
         if field.data is not None and not math.isfinite(field.data):
             raise ValidationError(self.message)
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms wants them now."""
+    return [SelectChoice(str(value), label) for value, label in pairs]

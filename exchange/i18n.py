@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 
@@ -35,15 +33,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _locale_context():
-        return {"current_locale": str(get_locale() or "ko"), "lang_url": lang_url}
-
-
-def lang_url(code: str) -> str:
-    """This page in another language, keeping its query (filters, page)."""
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [code]
-    query = "&".join(f"{quote(k)}={quote(v)}" for k, values in args.items() for v in values)
-    return f"{request.path}?{query}"
+        return {"current_locale": str(get_locale() or "ko")}
 
 
 def format_number(value, digits: int = 1) -> str:

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from exchange.forms import choices
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
@@ -25,7 +27,7 @@ class SetPasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
-    locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=choices([("ko", "한국어"), ("en", "English")]))
 
 
 class InviteForm(FlaskForm):
@@ -33,9 +35,8 @@ class InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     role = SelectField(
         _l("Role"),
-        choices=[
-            ("manager", _l("Factory environment manager")),
-            ("coordinator", _l("Park coordinator")),
-        ],
+        choices=choices(
+            [("manager", _l("Factory environment manager")), ("coordinator", _l("Park coordinator"))]
+        ),
     )
     factory = SelectField(_l("Factory (for a manager)"), coerce=int, validate_choice=False)

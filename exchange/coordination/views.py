@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from exchange import catalogue, db
 from exchange.auth.forms import InviteForm
+from exchange.forms import choices
 from exchange.models import Park, Role
 from exchange.security import roles_required
 from exchange.services import access, factories, listings, users
@@ -61,7 +62,7 @@ def invite():
     p = _park()
     park_factories = factories.park_factories(session=s, park_id=p.id)
     form = InviteForm()
-    form.factory.choices = [(0, "—")] + [(f.id, f.name) for f in park_factories]
+    form.factory.choices = choices([(0, "—")] + [(f.id, f.name) for f in park_factories])
     link = None
     if form.validate_on_submit():
         factory = next((f for f in park_factories if f.id == form.factory.data), None)

@@ -23,18 +23,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange import catalogue
-from exchange.forms import Finite
+from exchange.forms import Finite, choices
 from exchange.models import DisposalRoute, Steadiness
 from exchange.services.listing_input import InvalidListing, ListingInput, parse_listing
 
 
-def material_choices() -> list[tuple[str, str]]:
+def material_choices(blank: bool = True) -> list:
     locale = str(get_locale() or "ko")
     items = catalogue.load().materials.values()
-    return [("", _l("Choose a material"))] + sorted(
-        ((m.key, f"{m.name(locale)} ({', '.join(m.ewc) or m.key})") for m in items),
-        key=lambda c: c[1],
-    )
+    named = sorted(((m.key, f"{m.name(locale)} ({', '.join(m.ewc) or m.key})") for m in items),
+                   key=lambda c: c[1])  # fmt: skip
+    return choices(([("", _l("Choose a material"))] if blank else []) + named)
 
 
 STEADINESS_LABELS = {
@@ -54,20 +53,20 @@ ROUTE_LABELS = {
 class ListingForm(FlaskForm):
     """Text fields on purpose: they keep exactly what was typed when a rule refuses it."""
 
-    kind = SelectField(_l("Kind"), choices=[("offer", _l("Offer")), ("want", _l("Want"))])
+    kind = SelectField(_l("Kind"), choices=choices([("offer", _l("Offer")), ("want", _l("Want"))]))
     material = SelectField(_l("Material"), validate_choice=False)
     accepts = SelectMultipleField(_l("Also accepts"), validate_choice=False)
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     tonnes_per_month = StringField(_l("Tonnes per month"))
     steadiness = SelectField(
-        _l("How steady"), choices=list(STEADINESS_LABELS.items()), validate_choice=False
+        _l("How steady"), choices=choices(STEADINESS_LABELS.items()), validate_choice=False
     )
     available_from = StringField(_l("Available from"))
     available_until = StringField(_l("Available until"))
     hazardous = BooleanField(_l("Hazardous"))
     disposal_route = SelectField(
         _l("Disposal route today"),
-        choices=[("", "—")] + list(ROUTE_LABELS.items()),
+        choices=choices([("", "—"), *ROUTE_LABELS.items()]),
         validate_choice=False,
     )
     disposal_cost_krw_per_t = StringField(_l("Disposal cost (KRW per tonne)"))
@@ -80,7 +79,7 @@ class ListingForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.material.choices = material_choices()
-        self.accepts.choices = material_choices()[1:]
+        self.accepts.choices = material_choices(blank=False)
 
     def raw(self) -> dict:
         """The form as the flat mapping the listing rules read."""
@@ -118,7 +117,7 @@ class PermitForm(Form):
     expires = DateField(_l("Expires"), validators=[Optional()])
 
 
-MODE_CHOICES = [("truck", _l("Truck")), ("rail", _l("Rail"))]
+MODE_CHOICES = choices([("truck", _l("Truck")), ("rail", _l("Rail"))])
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -267,7 +267,7 @@ def listing_to_raw(listing) -> dict[str, Any]:
         "material": listing.material_key,
         "accepts": " ".join(k for k in listing.accepts.split() if k != listing.material_key),
         "description": listing.description,
-        "tonnes_per_month": listing.tonnes_per_month,
+        "tonnes_per_month": _fmt(listing.tonnes_per_month),
         "steadiness": listing.steadiness,
         "available_from": listing.available_from.isoformat() if listing.available_from else "",
         "available_until": listing.available_until.isoformat() if listing.available_until else "",

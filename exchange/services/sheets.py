@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import io
 import zipfile
 from dataclasses import dataclass
@@ -148,10 +149,23 @@ def to_xlsx(rows: list[list[Any]]) -> bytes:
     sheet = book.active
     sheet.title = "listings"
     for row in rows:
-        sheet.append(row)
+        sheet.append([_cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """Numbers go into Excel as numbers, so a manager can sum and sort them."""
+    if isinstance(value, str):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            return value
+        if not math.isfinite(number):
+            return value
+        return int(number) if number.is_integer() else number
+    return value
 
 
 def template_rows() -> list[list[Any]]:

@@ -37,7 +37,8 @@ def test_materials_page_searches(client):
     assert client.get("/materials/no-such-thing").status_code == 404
 
 
-def test_pages_speak_korean_by_default_and_english_on_request(client):
+def test_pages_speak_korean_by_default_and_english_on_request(app, client):
+    app.config["BABEL_DEFAULT_LOCALE"] = "ko"  # the shipped default; the fixtures read English
     korean = client.get("/").get_data(as_text=True)
     assert 'lang="ko"' in korean and "로그인" in korean
     english = client.get("/?lang=en").get_data(as_text=True)
