@@ -15,7 +15,9 @@ def lang_url(code: str) -> str:
     """This page in another language, keeping its query (filters, page)."""
     args = request.args.to_dict()
     args["lang"] = code
-    return url_for(request.endpoint, **(request.view_args or {}), **args) if request.endpoint else "/"
+    return (
+        url_for(request.endpoint, **(request.view_args or {}), **args) if request.endpoint else "/"
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -40,7 +40,7 @@ def serve(db_url: str) -> subprocess.Popen:
     subprocess.run([*flask, "seed-demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([*flask, "run", "--port", str(PORT)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    for _ in range(50):
+    for _ in range(150):
         try:
             urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
             return server
@@ -54,7 +54,7 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.goto(f"{BASE}/auth/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
 
 
 def shoot(page: Page, name: str) -> None:
@@ -65,20 +65,26 @@ def shoot(page: Page, name: str) -> None:
 
 def manager_pages(page: Page, lang: str, sheet: Path) -> None:
     page.goto(f"{BASE}/factories/?lang={lang}")
+    if page.url.split("?")[0].endswith("/factories/"):  # a manager of several factories chooses
+        shoot(page, f"{lang}-my-factories")
+        page.click("table.list td a")
     factory_url = page.url.split("?")[0]
     shoot(page, f"{lang}-factory")
     page.click("table.list td a")
     shoot(page, f"{lang}-listing")
     page.goto(f"{factory_url}/listings/new?kind=offer")
     page.select_option("select[name=material]", "fgd-gypsum")
-    page.fill("textarea[name=description]", "탈황석고, 함수율 8% 이하" if lang == "ko" else "FGD gypsum, under 8% moisture")
+    page.fill(
+        "textarea[name=description]",
+        "탈황석고, 함수율 8% 이하" if lang == "ko" else "FGD gypsum, under 8% moisture",
+    )
     page.fill("input[name=tonnes_per_month]", "-12")
     page.fill("input[name=moisture_pct]", "8")
     page.click("#listing-form button[type=submit]")
     shoot(page, f"{lang}-listing-form-errors")
     page.goto(f"{factory_url}/import")
     page.set_input_files("input[name=sheet]", str(sheet))
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     shoot(page, f"{lang}-import-errors")
 
 
@@ -90,7 +96,9 @@ def main() -> None:
         server = serve(f"sqlite:///{tmp}/shots.db")
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = pw.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                )
                 for lang in ("ko", "en"):
                     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale=lang)
                     page.goto(f"{BASE}/?lang={lang}")

@@ -36,7 +36,10 @@ class InviteForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         choices=choices(
-            [("manager", _l("Factory environment manager")), ("coordinator", _l("Park coordinator"))]
+            [
+                ("manager", _l("Factory environment manager")),
+                ("coordinator", _l("Park coordinator")),
+            ]
         ),
     )
     factory = SelectField(_l("Factory (for a manager)"), coerce=int, validate_choice=False)

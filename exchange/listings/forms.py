@@ -104,7 +104,7 @@ def listing_form_class():
     """ListingForm with a value, min and max field for every property of the catalogue."""
     props = catalogue.load().properties
     attrs = {}
-    for key, prop in props.items():
+    for key in props:
         attrs[key] = StringField(key)
         attrs[f"min_{key}"] = StringField(f"min_{key}")
         attrs[f"max_{key}"] = StringField(f"max_{key}")

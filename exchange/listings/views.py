@@ -114,7 +114,9 @@ def new_listing(factory_id: int):
     if not access.can_change_listings(session=s, user=current_user, factory=fac):
         abort(403)
     kind = request.args.get("kind", "offer")
-    form = listing_form_class()(data={"kind": kind if kind in {k.value for k in ListingKind} else "offer"})
+    form = listing_form_class()(
+        data={"kind": kind if kind in {k.value for k in ListingKind} else "offer"}
+    )
     if form.validate_on_submit():
         listing = listings.create_listing(
             session=s, factory=fac, listing_in=form.parsed, user=current_user

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import math
 import io
+import math
 import zipfile
 from dataclasses import dataclass
 from typing import Any

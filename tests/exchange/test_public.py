@@ -52,3 +52,15 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_templates_carry_no_inline_style_or_script():
+    """The Content-Security-Policy forbids them: they would silently not apply."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).parents[2] / "templates"
+    for path in templates.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert " style=" not in text, path
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), path

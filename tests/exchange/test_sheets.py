@@ -134,9 +134,13 @@ def test_a_10_mb_sheet_is_refused_with_a_message(client, world, session):
     # the body is built in memory: the test client would spool it to a file it never closes
     boundary = "sheetboundary"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="sheet"; filename="huge.csv"\r\n'
-        f"Content-Type: text/csv\r\n\r\n"
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="sheet"; filename="huge.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     response = client.post(
         f"/factories/{world.factory_a.id}/import",
         input_stream=io.BytesIO(body),
