@@ -12,7 +12,7 @@ from exchange.models import Factory, Park, Role
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_upgrade, db_revision, create_user, seed_demo):
+    for command in (db_upgrade, db_revision, create_user, seed_demo, worker):
         app.cli.add_command(command)
 
 
@@ -85,3 +85,25 @@ def seed_demo() -> None:
         click.echo(f"  {account['role']:<12} {account['email']:<28} {account['password']}")
     if len(accounts) > 4:
         click.echo(f"  ... and {len(accounts) - 4} more managers with the same password")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="execute at most one queued run, then stop")
+@click.option("--poll", default=1.0, show_default=True, help="seconds between looks at the queue")
+@with_appcontext
+def worker(once: bool, poll: float) -> None:
+    """Execute queued match runs (run one or more beside the web server)."""
+    import logging
+
+    from exchange import worker as run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    if once:
+        run_worker.work_once(app, run_worker.worker_name())
+        return
+    click.echo(f"worker {run_worker.worker_name()} waiting for match runs (Ctrl-C stops it)")
+    try:
+        run_worker.work_forever(app, poll_s=poll)
+    except KeyboardInterrupt:
+        pass

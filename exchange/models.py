@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -168,3 +168,124 @@ class ListingChange(SQLModel, table=True):
     action: str = Field(max_length=20)
     changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class RunStatus(StrEnum):
+    queued = "queued"
+    building = "building"
+    solving = "solving"
+    storing = "storing"
+    done = "done"
+    failed = "failed"
+
+
+class ProposalStatus(StrEnum):
+    """An exchange's life: proposed by a run, decided by the coordinator, agreed by both sides."""
+
+    proposed = "proposed"
+    rejected = "rejected"  # by the coordinator
+    approved = "approved"  # by the coordinator: waiting for both factories
+    declined = "declined"  # by one of the factories
+    active = "active"  # both factories accepted
+    suspended = "suspended"
+    ended = "ended"
+    superseded = "superseded"  # a later run replaced this undecided proposal
+
+
+class MatchRun(SQLModel, table=True):
+    """One run of the matcher over a park: the exact problem it solved and the plan it got."""
+
+    __table_args__ = (
+        # at most one run of a park queued or under way, whoever clicks at the same moment
+        Index("ux_matchrun_busy_park", "park_id", unique=True,
+              sqlite_where=text("status IN ('queued', 'building', 'solving', 'storing')"),
+              postgresql_where=text("status IN ('queued', 'building', 'solving', 'storing')")),
+    )  # fmt: skip
+    id: int | None = Field(default=None, primary_key=True)
+    park_id: int = Field(foreign_key="park.id", index=True)
+    status: str = Field(default=RunStatus.queued, max_length=12, index=True)
+    message: str = Field(default="", max_length=2000)  # progress or the reason it failed
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    problem: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    listing_versions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    baseline_kg_co2e: float | None = None
+    objective_kg_co2e: float | None = None
+    saved_kg_co2e: float | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    finished_at: datetime | None = None
+    worker: str = Field(default="", max_length=120)
+    retry_of_id: int | None = Field(default=None, foreign_key="matchrun.id")
+
+
+class Proposal(SQLModel, table=True):
+    """An exchange the matcher proposed: from an offer to a want, and everything after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="matchrun.id", index=True)
+    park_id: int = Field(foreign_key="park.id", index=True)
+    offer_id: int = Field(foreign_key="listing.id", index=True)
+    want_id: int = Field(foreign_key="listing.id", index=True)
+    offer_version: int
+    want_version: int
+    material_key: str = Field(max_length=60)
+    tonnes_per_month: float
+    mode: str = Field(max_length=20)
+    km: float
+    transport_kg_co2e: float
+    disposal_avoided_kg_co2e: float
+    virgin_avoided_kg_co2e: float
+    net_saved_kg_co2e: float
+    status: str = Field(default=ProposalStatus.proposed, max_length=12, index=True)
+    offer_accepted_at: datetime | None = None
+    want_accepted_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProposalEvent(SQLModel, table=True):
+    """Every step of a proposal: who, when, from which state to which, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow)
+    action: str = Field(max_length=20)
+    from_status: str = Field(max_length=12)
+    to_status: str = Field(max_length=12)
+    comment: str = Field(default="", max_length=2000)
+
+
+class UnmatchedOffer(SQLModel, table=True):
+    """An offer a run left (partly) unmatched, with the reason and what decided it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="matchrun.id", index=True)
+    offer_id: int = Field(foreign_key="listing.id")
+    tonnes_per_month: float
+    reason: str = Field(max_length=30)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class Delivery(SQLModel, table=True):
+    """Tonnes an active exchange delivered in one month: what the public figures count."""
+
+    __table_args__ = (UniqueConstraint("proposal_id", "month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    month: date  # the first day of the month
+    tonnes: float
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    text: str = Field(max_length=500)
+    link: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
