@@ -24,9 +24,11 @@ setup: $(STAMP) translations
 db: setup
 	$(FLASK) db-upgrade
 
+# The web server and one match-run worker beside it; Ctrl-C stops both.
 run: db
 	$(FLASK) seed-demo
-	@echo "Serving on http://127.0.0.1:$(PORT)"
+	@echo "Serving on http://127.0.0.1:$(PORT) (a match-run worker runs beside it)"
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup
