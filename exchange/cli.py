@@ -12,7 +12,7 @@ from exchange.models import Factory, Park, Role
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_upgrade, db_revision, create_user, seed_demo, worker):
+    for command in (db_upgrade, db_revision, create_park, create_user, seed_demo, worker):
         app.cli.add_command(command)
 
 
@@ -30,6 +30,21 @@ def db_upgrade() -> None:
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     migrate.revision(current_app._get_current_object(), message)
+
+
+@click.command("create-park")
+@click.option("--slug", required=True, help="short name used in URLs, e.g. changwon")
+@click.option("--name-ko", required=True)
+@click.option("--name-en", required=True)
+@click.option("--region", default="")
+@with_appcontext
+def create_park(slug, name_ko, name_en, region) -> None:
+    """Create a park; then add its coordinator with create-user --role coordinator --park SLUG."""
+    with db.session_scope() as s:
+        if s.exec(select(Park).where(Park.slug == slug)).first() is not None:
+            raise click.UsageError(f"a park with slug {slug!r} exists already")
+        s.add(Park(slug=slug, name_ko=name_ko, name_en=name_en, region=region))
+    click.echo(f"created park {slug}")
 
 
 @click.command("create-user")

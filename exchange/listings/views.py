@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from exchange import catalogue, db
 from exchange.listings.forms import ActionForm, FactoryForm, ImportForm, listing_form_class
 from exchange.models import ListingKind, ListingStatus, Role
+from exchange.security import roles_required
 from exchange.services import access, factories, listings, sheets, users
 from exchange.services.listing_input import listing_to_raw
 
@@ -67,6 +68,20 @@ def factory(factory_id: int):
     )
 
 
+FACTORY_FIELDS = ("name", "name_en", "brn", "ksic", "industry_ko", "industry_en", "address",
+                  "lat", "lon", "show_name")  # fmt: skip
+
+
+def _save_factory(s, fac, form: FactoryForm) -> None:
+    fields = {k: form[k].data for k in FACTORY_FIELDS}
+    fields.update({k: v or "" for k, v in fields.items() if k not in ("lat", "lon", "show_name")})
+    fields["modes"] = " ".join(form.modes.data)
+    factories.update_factory(session=s, factory=fac, fields=fields)
+    permits = [{"number": p["number"], "kind": p["kind"], "expires": p["expires"]}
+               for p in form.permits.data if p["number"]]  # fmt: skip
+    factories.replace_permits(session=s, factory=fac, permits=permits)
+
+
 @bp.route("/<int:factory_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_factory(factory_id: int):
@@ -79,31 +94,31 @@ def edit_factory(factory_id: int):
         + [{}],
     })  # fmt: skip
     if form.validate_on_submit():
-        fields = {
-            k: form[k].data
-            for k in (
-                "name",
-                "name_en",
-                "brn",
-                "ksic",
-                "industry_ko",
-                "industry_en",
-                "address",
-                "lat",
-                "lon",
-                "show_name",
-            )
-        }
-        fields["modes"] = " ".join(form.modes.data)
-        factories.update_factory(session=s, factory=fac, fields=fields)
-        factories.replace_permits(session=s, factory=fac, permits=[
-            {"number": p["number"], "kind": p["kind"], "expires": p["expires"]}
-            for p in form.permits.data if p["number"]
-        ])  # fmt: skip
+        _save_factory(s, fac, form)
         s.commit()
         flash(_("The factory was saved."), "success")
         return redirect(url_for("listings.factory", factory_id=fac.id))
     return render_template("listings/factory_form.html", form=form, factory=fac)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.coordinator, Role.admin)
+def new_factory():
+    """A coordinator adds a factory to their park (an admin names the park with ?park=)."""
+    s = db.session()
+    park_id = request.args.get("park", type=int) if current_user.role == Role.admin else None
+    park = access.get_park(
+        session=s, user=current_user, park_id=park_id or current_user.park_id or 0
+    )
+    form = FactoryForm(data=None if request.method == "POST" else {"modes": ["truck"]})
+    if form.validate_on_submit():
+        fac = factories.create_factory(session=s, park=park, name=form.name.data, lat=form.lat.data,
+                                       lon=form.lon.data)  # fmt: skip
+        _save_factory(s, fac, form)
+        s.commit()
+        flash(_("The factory was added. Invite its environment manager next."), "success")
+        return redirect(url_for("listings.factory", factory_id=fac.id))
+    return render_template("listings/factory_form.html", form=form, factory=None, park=park)
 
 
 @bp.route("/<int:factory_id>/listings/new", methods=["GET", "POST"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session, col, select
 
 from exchange.models import Factory, FactoryManager, Park, Permit, User
@@ -56,6 +58,19 @@ def factory_managers(*, session: Session, factory_id: int) -> list[User]:
         .order_by(User.email)
     )
     return list(session.exec(query))
+
+
+def create_factory(*, session: Session, park: Park, name: str, lat: float, lon: float) -> Factory:
+    """A new factory with a slug unique in its park (used by the shell and the URLs of tools)."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "factory"
+    taken = set(session.exec(select(Factory.slug).where(Factory.park_id == park.id)))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    factory = Factory(park_id=park.id, slug=slug, name=name, lat=lat, lon=lon)
+    session.add(factory)
+    session.flush()
+    return factory
 
 
 def update_factory(*, session: Session, factory: Factory, fields: dict) -> None:

@@ -165,7 +165,12 @@ def material_key(text: str) -> str | None:
     for m in cat.materials.values():
         if folded in (m.key.casefold(), m.en.casefold(), m.ko.casefold()):
             return m.key
-    return None
+    # a waste code (EU "10 01 05" or Korean "03-03-01", as on an Allbaro manifest), when it
+    # names one material only
+    compact = re.sub(r"[\s*-]", "", folded)
+    by_code = [m.key for m in cat.materials.values()
+               if any(re.sub(r"[\s*-]", "", c) == compact for c in (*m.ewc, *m.kr))]  # fmt: skip
+    return by_code[0] if len(by_code) == 1 and compact else None
 
 
 def parse_listing(raw: Mapping[str, Any]) -> ListingInput:

@@ -28,6 +28,7 @@ MATRIX = [
     ("GET", "/coordination/factories?park={park}", [302, 403, 403, 200, 200, 200]),
     ("GET", "/coordination/invite?park={park}", [302, 403, 403, 200, 200, 200]),
     ("GET", "/admin/", [302, 403, 403, 403, 403, 200]),
+    ("GET", "/factories/new?park={park}", [302, 403, 403, 200, 200, 200]),
     ("GET", "/factories/99999", [302, 404, 404, 404, 404, 404]),
     ("GET", "/factories/listings/99999", [302, 404, 404, 404, 404, 404]),
     ("GET", "/factories/listings/99999/edit", [302, 404, 404, 404, 404, 404]),

@@ -43,3 +43,16 @@ def test_create_user_from_the_shell(app, session, world):
     bad = runner.invoke(args=["create-user", "--email", "c@x.kr", "--role", "manager",
                               "--factory", "nope", "--password", "x"])  # fmt: skip
     assert bad.exit_code != 0 and "no factory with slug 'nope'" in bad.output
+
+
+def test_create_park_from_the_shell(app, session):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-park", "--slug", "changwon", "--name-ko", "창원국가산단",
+                                 "--name-en", "Changwon National Industrial Complex"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    park = session.exec(select(Park).where(Park.slug == "changwon")).one()
+    assert park.name_ko == "창원국가산단"
+    again = runner.invoke(
+        args=["create-park", "--slug", "changwon", "--name-ko", "x", "--name-en", "x"]
+    )
+    assert again.exit_code != 0 and "exists already" in again.output

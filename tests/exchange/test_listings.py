@@ -187,3 +187,41 @@ def test_listing_list_filters_and_paginates(client, app, world, session):
     assert second.count("batch ") == 2
     wants = client.get(f"/factories/{world.factory_a.id}?kind=want").get_data(as_text=True)
     assert "batch" not in wants
+
+
+def test_coordinator_adds_a_factory_to_their_own_park_only(client, world, session):
+    sign_in(client, world.coordinator)
+    data = {"name": "Sihwa Dyeing", "name_en": "Sihwa Dyeing", "lat": "37.33", "lon": "126.73",
+            "modes": ["truck"], "permits-0-number": "P-9"}  # fmt: skip
+    # ?park= is an admin's choice; a coordinator's factory always lands in their own park
+    response = client.post(f"/factories/new?park={world.other_park.id}", data=data)
+    assert response.status_code == 302
+    factory = session.exec(select(Factory).where(Factory.name == "Sihwa Dyeing")).one()
+    assert (factory.park_id, factory.slug, factory.modes) == (
+        world.park.id,
+        "sihwa-dyeing",
+        "truck",
+    )
+    again = client.post("/factories/new", data=data)
+    assert again.status_code == 302
+    slugs = session.exec(select(Factory.slug).where(Factory.name == "Sihwa Dyeing")).all()
+    assert sorted(slugs) == ["sihwa-dyeing", "sihwa-dyeing-2"]
+
+
+def test_new_factory_with_bad_latitude_keeps_the_input(client, world, session):
+    sign_in(client, world.coordinator)
+    response = client.post("/factories/new", data={"name": "Far Away", "lat": "123", "lon": "126.7",
+                                                   "modes": ["truck"]})  # fmt: skip
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Latitude must be between -90 and 90." in html and 'value="Far Away"' in html
+    assert session.exec(select(Factory).where(Factory.name == "Far Away")).all() == []
+
+
+def test_a_listing_may_name_its_material_by_waste_code(client, world, session):
+    sign_in(client, world.manager_a)
+    for code in ("10 01 05", "03-03-01"):
+        response = client.post(f"/factories/{world.factory_a.id}/listings/new",
+                               data={**OFFER, "material": code})  # fmt: skip
+        assert response.status_code == 302
+    assert [x.material_key for x in _listings(session)] == ["fgd-gypsum", "foundry-sand"]
