@@ -125,9 +125,7 @@ def new_factory():
 @login_required
 def new_listing(factory_id: int):
     s = db.session()
-    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id)
-    if not access.can_change_listings(session=s, user=current_user, factory=fac):
-        abort(403)
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id, listings=True)
     kind = request.args.get("kind", "offer")
     form = listing_form_class()(
         data={"kind": kind if kind in {k.value for k in ListingKind} else "offer"}
@@ -227,9 +225,7 @@ def change_status(listing_id: int, action: str):
 @login_required
 def import_sheet(factory_id: int):
     s = db.session()
-    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id)
-    if not access.can_change_listings(session=s, user=current_user, factory=fac):
-        abort(403)
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id, listings=True)
     form, rejected = ImportForm(), None
     if form.validate_on_submit():
         upload = form.sheet.data

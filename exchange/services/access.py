@@ -41,14 +41,17 @@ def can_coordinate_park(*, user: User, park: Park) -> bool:
     return user.role == Role.admin or (user.role == Role.coordinator and user.park_id == park.id)
 
 
-def get_factory(*, session: Session, user: User, factory_id: int, change: bool = False) -> Factory:
-    """Load-or-404, then check access (403): the start of every factory page."""
+def get_factory(
+    *, session: Session, user: User, factory_id: int, change: bool = False, listings: bool = False
+) -> Factory:
+    """Load-or-404, then check access (403): the start of every factory page.
+
+    `change`: the factory's profile; `listings`: its listings (managers and admins only)."""
     factory = session.get(Factory, factory_id)
     if factory is None:
         raise NotFound()
-    allowed = (can_change_factory if change else can_view_factory)(
-        session=session, user=user, factory=factory
-    )
+    check = can_change_listings if listings else can_change_factory if change else can_view_factory
+    allowed = check(session=session, user=user, factory=factory)
     if not allowed:
         raise Forbidden()
     return factory
