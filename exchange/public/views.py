@@ -1,23 +1,149 @@
-"""What anyone may see: the front page, the material catalogue, the health check."""
+"""What anyone may see: the parks' results, open data, the material catalogue, health."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from sqlalchemy import text
 
 from exchange import catalogue, db
-from exchange.services import summary
+from exchange.charts import bar_chart_svg, column_chart_svg
+from exchange.network import GROUP_COLOURS, Edge, Node, network_svg
+from exchange.services import factories, results, summary
 
 bp = Blueprint("public", __name__)
+
+
+def _today():
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def _park_or_404(slug: str):
+    park = factories.park_by_slug(session=db.session(), slug=slug)
+    if park is None:
+        abort(404)
+    return park
 
 
 @bp.get("/")
 def index():
     s = db.session()
+    overview = summary.park_overview(session=s)
+    for row in overview:
+        row["results"] = results.park_results(session=s, park=row["park"], today=_today())
+    return render_template("public/index.html", parks=overview)
+
+
+@bp.get("/parks/<slug>")
+def park(slug: str):
+    s = db.session()
+    p = _park_or_404(slug)
+    data = results.park_results(session=s, park=p, today=_today())
+    cat = catalogue.load()
     return render_template(
-        "public/index.html",
-        parks=summary.park_overview(session=s),
+        "public/park.html", park=p, results=data, catalogue=cat,
+        group_chart=_group_chart(data, cat), month_chart=_month_chart(data),
+        network=_network(s, p), group_colours=GROUP_COLOURS,
+    )  # fmt: skip
+
+
+def _group_chart(data, cat) -> str:
+    from flask_babel import get_locale
+
+    lang = str(get_locale() or "ko")
+    items = [
+        (cat.groups.get(r["group"], {}).get(lang, r["group"]), r["tonnes"])
+        for r in data["by_group"]
+    ]
+    return bar_chart_svg(items, unit="t")
+
+
+def _month_chart(data) -> str:
+    return column_chart_svg(
+        [(r["month"][2:], r["tonnes"]) for r in data["by_month"][-12:]], unit="t"
     )
+
+
+def _network(s, p) -> str:
+    from flask_babel import get_locale
+
+    ko = str(get_locale() or "ko") == "ko"
+    nodes, edges = results.network(session=s, park=p)
+    if not edges:
+        return ""
+    label = {n["id"]: (n["name"] if ko else n["name_en"] or n["name"]) or
+             (n["industry_ko"] if ko else n["industry_en"]) or "—" for n in nodes}  # fmt: skip
+    # every flow drawn alike: a line's width would tell one factory's tonnes
+    return network_svg([Node(id=n["id"], label=label[n["id"]]) for n in nodes],
+                       [Edge(source=e["source"], target=e["target"], tonnes=1.0, group=e["group"])
+                        for e in edges])  # fmt: skip
+
+
+@bp.get("/api/v1/summary")
+def summary_json():
+    """Open data: every park's aggregates and the factors behind them (?park=slug for one)."""
+    s = db.session()
+    slug = request.args.get("park")
+    parks = [_park_or_404(slug)] if slug else factories.all_parks(session=s)
+    return jsonify(format="exchange-summary/1",
+                   parks=[results.park_results(session=s, park=p, today=_today()) for p in parks])  # fmt: skip
+
+
+@bp.get("/parks/<slug>/summary.csv")
+def summary_csv(slug: str):
+    data = results.park_results(session=db.session(), park=_park_or_404(slug), today=_today())
+    buffer = io.StringIO()
+    out = csv.writer(buffer)
+    out.writerow(["park", "section", "key", "tonnes", "t_co2e", "note"])
+    for period, figure in (data["delivered"] or {}).items():
+        out.writerow([slug, "delivered", period, figure["tonnes"], figure["t_co2e"], ""])
+    for status, figure in data["potential"].items():
+        out.writerow(
+            [
+                slug,
+                "potential",
+                status,
+                figure["tonnes"],
+                figure["t_co2e"],
+                f"{figure['exchanges']} exchanges, per month",
+            ]
+        )
+    for row in data["by_group"]:
+        out.writerow(
+            [
+                slug,
+                "by_group",
+                row["group"],
+                row["tonnes"],
+                row["t_co2e"],
+                f"{row['factories']} factories",
+            ]
+        )
+    for row in data["by_month"]:
+        out.writerow([slug, "by_month", row["month"], row["tonnes"], row["t_co2e"], ""])
+    for f in data["factors"]:
+        for kind in ("disposal", "virgin_avoided"):
+            if kind in f:
+                x = f[kind]
+                note = (
+                    f"{x['kg_co2e_per_t']} kg CO2e/t; {x['source']} {x['year'] or ''}; {x['basis']}"
+                )
+                out.writerow(
+                    [
+                        slug,
+                        f"factor:{kind}",
+                        f["material"],
+                        "",
+                        "",
+                        note + (" (estimate)" if x["estimate"] else ""),
+                    ]
+                )
+    return Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-summary.csv"'})  # fmt: skip
 
 
 @bp.get("/materials")

@@ -1,0 +1,56 @@
+"""Small charts drawn on the server as SVG: no script, no outside library, every text escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+
+def bar_chart_svg(
+    items: list[tuple[str, float]], *, unit: str, width: int = 560, bar: int = 26
+) -> str:
+    """Horizontal bars, one per (label, value), longest first as given."""
+    if not items:
+        return ""
+    label_w, gap, top = 170, 8, 6
+    top_value = max(v for _l, v in items) or 1.0
+    height = top + len(items) * (bar + gap)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for i, (label, value) in enumerate(items):
+        y = top + i * (bar + gap)
+        length = max(2.0, (width - label_w - 90) * value / top_value)
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + bar * 0.68:.1f}" text-anchor="end" class="chart-label">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{length:.1f}" height="{bar}" rx="4" class="chart-bar"/>'
+            f'<text x="{label_w + length + 6:.1f}" y="{y + bar * 0.68:.1f}" class="chart-value">{value:,.1f} {escape(unit)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def column_chart_svg(
+    items: list[tuple[str, float]], *, unit: str, width: int = 560, height: int = 220
+) -> str:
+    """Columns over time, one per (period label, value)."""
+    if not items:
+        return ""
+    left, bottom, top = 10, 30, 24
+    top_value = max(v for _l, v in items) or 1.0
+    step = (width - left * 2) / len(items)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for i, (label, value) in enumerate(items):
+        h = max(1.0, (height - bottom - top) * value / top_value)
+        x = left + i * step + step * 0.15
+        y = height - bottom - h
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" rx="3" class="chart-bar"/>'
+            f'<text x="{x + step * 0.35:.1f}" y="{y - 5:.1f}" text-anchor="middle" class="chart-value">{value:,.0f}</text>'
+            f'<text x="{x + step * 0.35:.1f}" y="{height - 10}" text-anchor="middle" class="chart-label">{escape(label)}</text>'
+        )
+    parts.append(
+        f'<text x="{width - 4}" y="14" text-anchor="end" class="chart-label">{escape(unit)}</text></svg>'
+    )
+    return "".join(parts)
