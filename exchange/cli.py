@@ -91,9 +91,9 @@ def seed_demo() -> None:
     from exchange.seed import DEMO_FILE, load_demo
 
     with db.session_scope() as s:
-        added = load_demo(session=s)
+        added = load_demo(session=s, history=True)
     click.echo(f"demo park: {added['factories']} factories; added {added['users']} users, "
-               f"{added['listings']} listings")  # fmt: skip
+               f"{added['listings']} listings, {added['exchanges']} running exchanges")  # fmt: skip
     accounts = json.loads(DEMO_FILE.read_text(encoding="utf-8"))["users"]
     click.echo("demo accounts (e-mail / password):")
     for account in accounts[:4]:

@@ -16,8 +16,12 @@ from exchange.services.listings import create_listing
 DEMO_FILE = Path(__file__).parent / "demo" / "sihwa-banwol.json"
 
 
-def load_demo(*, session: Session, path: Path = DEMO_FILE) -> dict[str, int]:
-    """Add what is missing of the demo park; running it twice adds nothing the second time."""
+def load_demo(
+    *, session: Session, path: Path = DEMO_FILE, history: bool = False, today: date | None = None
+) -> dict[str, int]:
+    """Add what is missing of the demo park; running it twice adds nothing the second time.
+
+    `history` also gives the park running exchanges with deliveries (see `seed_exchanges`)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     park = _park(session, data["park"])
     by_slug = {f["slug"]: _factory(session, park, f) for f in data["factories"]}
@@ -25,7 +29,9 @@ def load_demo(*, session: Session, path: Path = DEMO_FILE) -> dict[str, int]:
     added_listings = sum(
         _listing(session, by_slug[item["factory"]], item) for item in data["listings"]
     )
-    return {"factories": len(by_slug), "users": added_users, "listings": added_listings}
+    exchanges = seed_exchanges(session=session, park=park, today=today or date.today()) if history else 0
+    return {"factories": len(by_slug), "users": added_users, "listings": added_listings,
+            "exchanges": exchanges}  # fmt: skip
 
 
 def _park(session: Session, raw: dict) -> Park:
@@ -92,3 +98,53 @@ def _listing(session: Session, factory: Factory, raw: dict) -> int:
     create_listing(session=session, factory=factory, listing_in=parse_listing(flat), user=None,
                    action="seeded")  # fmt: skip
     return 1
+
+
+def seed_exchanges(
+    *, session: Session, park: Park, today: date, count: int = 12, months: int = 6
+) -> int:
+    """Give the demo park a history: one match run, its best proposals approved and accepted
+    by both factories, and deliveries for the last months. Nothing when the park has runs."""
+    from sqlmodel import func
+
+    from exchange.models import Delivery, FactoryManager, MatchRun, RunStatus, User, utcnow
+    from exchange.services import proposals, runs
+    from exchange.services.problems import build_problem
+    from matching import load_problem, solve
+
+    if session.exec(
+        select(func.count()).select_from(MatchRun).where(MatchRun.park_id == park.id)
+    ).one():
+        return 0
+    coordinator = session.exec(
+        select(User).where(User.role == Role.coordinator, User.park_id == park.id)
+    ).first()
+    problem, versions = build_problem(session=session, park=park, options={}, today=today)
+    plan = solve(load_problem(problem)).to_dict()
+    run = MatchRun(park_id=park.id, status=RunStatus.done, problem=problem, plan=plan,
+                   listing_versions=versions, created_by_id=coordinator.id if coordinator else None,
+                   baseline_kg_co2e=plan["baseline_kg_co2e"], objective_kg_co2e=plan["objective_kg_co2e"],
+                   saved_kg_co2e=plan["saved_kg_co2e"], message="seeded", finished_at=utcnow())  # fmt: skip
+    session.add(run)
+    session.flush()
+    runs.store_plan(session=session, run=run, plan=plan)
+    chosen = runs.run_proposals(session=session, run_id=run.id)[:count]
+    for n, proposal in enumerate(chosen):
+        proposals.approve(session=session, proposal=proposal, user=coordinator, comment="demo")
+        for side in ("offer", "want"):
+            factory_id = session.get(Listing, getattr(proposal, f"{side}_id")).factory_id
+            manager = session.exec(select(User).join(FactoryManager, FactoryManager.user_id == User.id)
+                                   .where(FactoryManager.factory_id == factory_id)).first()  # fmt: skip
+            proposals.accept(
+                session=session, proposal=proposal, user=manager, side=side, comment="demo"
+            )
+        for back in range(1, months + 1):
+            month = date(
+                today.year + (today.month - back - 1) // 12, (today.month - back - 1) % 12 + 1, 1
+            )
+            share = 0.75 + 0.05 * ((n + back) % 5)  # 75-95 % of the agreed tonnes, varying
+            session.add(Delivery(proposal_id=proposal.id, month=month,
+                                 tonnes=round(proposal.tonnes_per_month * share, 1),
+                                 recorded_by_id=coordinator.id if coordinator else None))  # fmt: skip
+    session.flush()
+    return len(chosen)

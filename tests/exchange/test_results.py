@@ -145,3 +145,29 @@ def test_the_park_page_draws_charts_and_the_network(client, world, two_exchanges
     assert html.count("<svg") >= 2  # the groups (folded) and the months; the network too
     assert "Steel" in html  # a factory that did not opt in appears by its industry
     assert client.get("/parks/nowhere").status_code == 404
+
+
+def test_demo_park_figures_equal_its_deliveries_summed_by_hand(app, session):
+    from exchange.seed import load_demo
+
+    with app.test_request_context():
+        added = load_demo(session=session, history=True, today=TODAY)
+        session.commit()
+        park = session.exec(select(Park)).one()
+        r = results.park_results(session=session, park=park, today=TODAY)
+    assert added["exchanges"] == 12 == r["active_exchanges"]
+    running = {p.id: p for p in session.exec(select(Proposal).where(Proposal.status == "active"))}
+    deliveries = session.exec(select(Delivery)).all()
+    assert len(deliveries) == 12 * 6  # six past months each
+    tonnes = sum(d.tonnes for d in deliveries)
+    kg = sum(d.tonnes * running[d.proposal_id].net_saved_kg_co2e / running[d.proposal_id].tonnes_per_month
+             for d in deliveries)  # fmt: skip
+    assert r["delivered"]["since_start"] == {
+        "tonnes": round(tonnes, 3),
+        "t_co2e": round(kg / 1000, 3),
+    }
+    assert r["delivered"]["this_month"] == {"tonnes": 0, "t_co2e": 0.0}  # not yet recorded
+    this_year = [d for d in deliveries if d.month.year == 2026]
+    assert r["delivered"]["this_year"]["tonnes"] == round(sum(d.tonnes for d in this_year), 3)
+    assert sum(g["tonnes"] for g in r["by_group"]) <= round(tonnes, 3) + 1e-6
+    assert all(g["factories"] >= 3 for g in r["by_group"])
