@@ -105,14 +105,15 @@ def fail_run(*, session: Session, run_id: int, reason: str) -> None:
 def reap_stale_runs(*, session: Session, older_than: timedelta) -> int:
     """Runs whose worker stopped beating are failed, so the park can run again."""
     limit = utcnow() - older_than
+    # columns, not MatchRun objects: a session that already holds the run would give its
+    # old status
     stale = session.exec(
-        select(MatchRun).where(
+        select(MatchRun.id, MatchRun.status).where(
             col(MatchRun.status).in_(WORKING), col(MatchRun.heartbeat_at) < limit
         )
     ).all()
-    for run in stale:
-        fail_run(session=session, run_id=run.id,
-                 reason=f"worker-lost:{run.status}")  # fmt: skip
+    for run_id, status in stale:
+        fail_run(session=session, run_id=run_id, reason=f"worker-lost:{status}")
     return len(stale)
 
 

@@ -1,0 +1,118 @@
+"""A worker killed in the middle of a run: the run is failed, nothing half-stored, retried.
+
+A real worker process (`flask --app exchange worker`) solves a synthetic park big enough
+to take seconds; it is killed with SIGKILL while the run is `solving`, so nothing of its own
+can clean up. The heartbeat stops, the reaper fails the run, and a retry stores the plan.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from exchange import worker
+from exchange.models import MatchRun, Proposal, RunStatus, UnmatchedOffer
+from exchange.services import runs
+from tests.exchange.parks import make_park
+
+REPO = Path(__file__).resolve().parents[2]
+LISTINGS = 1500  # offers, and as many wants: about 750,000 arcs, seconds of solving
+
+
+def _status(engine, run_id: int) -> MatchRun:
+    with Session(engine, expire_on_commit=False) as s:
+        return s.get(MatchRun, run_id)
+
+
+def _wait_for(engine, run_id: int, status: str, process, limit_s: float = 40) -> list[MatchRun]:
+    """The run's states seen until it reaches `status` (polled every 20 ms)."""
+    seen: list[MatchRun] = []
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        run = _status(engine, run_id)
+        seen.append(run)
+        if run.status == status:
+            return seen
+        assert run.status in runs.BUSY, f"the run ended before {status}: {run.message}"
+        assert process.poll() is None, "the worker stopped by itself"
+        time.sleep(0.02)
+    raise AssertionError(f"no {status} within {limit_s} s: last seen {seen[-1].status}")
+
+
+def _beat(engine, solving: MatchRun, limit_s: float = 10) -> MatchRun:
+    """The run once its heartbeat moved on from `solving`'s, while it is still solving."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        run = _status(engine, solving.id)
+        assert run.status == RunStatus.solving, f"no heartbeat while solving: {run.status}"
+        if run.heartbeat_at > solving.heartbeat_at:
+            return run
+        time.sleep(0.02)
+    raise AssertionError(f"no heartbeat within {limit_s} s")
+
+
+def _rows(session: Session, table, run_id: int) -> int:
+    return session.exec(select(func.count()).select_from(table).where(table.run_id == run_id)).one()
+
+
+def test_a_killed_worker_leaves_a_failed_run_that_can_be_retried(
+    app, session, database_url, tmp_path
+):
+    park = make_park(session, offers=LISTINGS, wants=LISTINGS)
+    run = runs.queue_run(session=session, park=park, user=None, options={})
+    session.commit()
+    engine = app.extensions["db_engine"]
+
+    env = os.environ | {"DATABASE_URL": database_url, "EXCHANGE_RUN_HEARTBEAT_S": "0.5"}
+    with open(tmp_path / "worker.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "exchange", "worker", "--poll", "0.2"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            seen = _wait_for(engine, run.id, RunStatus.solving, process)
+            beating = _beat(engine, seen[-1])
+            os.kill(process.pid, signal.SIGKILL)
+        finally:
+            if process.poll() is None and process.returncode is None:
+                process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL, (tmp_path / "worker.log").read_text()
+    solving = seen[-1]
+    assert beating.heartbeat_at > solving.heartbeat_at
+    assert solving.worker.endswith(f":{process.pid}")
+    assert len(solving.problem["sources"]) == len(solving.problem["sinks"]) == LISTINGS
+
+    # the worker is gone but its run still looks busy: the park cannot run again yet
+    assert _status(engine, run.id).status == RunStatus.solving
+    assert runs.reap_stale_runs(session=session, older_than=timedelta(seconds=60)) == 0
+    time.sleep(1.5)  # let the last heartbeat grow older than the reaper's limit
+    assert runs.reap_stale_runs(session=session, older_than=timedelta(seconds=1)) == 1
+    session.commit()
+    failed = _status(engine, run.id)
+    assert failed.status == RunStatus.failed
+    assert failed.message.startswith("worker-lost"), failed.message
+    assert failed.message == "worker-lost:solving"
+    assert failed.finished_at is not None
+    assert (_rows(session, Proposal, run.id), _rows(session, UnmatchedOffer, run.id)) == (0, 0)
+
+    retry = runs.queue_run(session=session, park=park, user=None, options={}, retry_of=run.id)
+    session.commit()
+    assert worker.work_once(app, "test") is True
+    done = _status(engine, retry.id)
+    assert (done.status, done.retry_of_id) == (RunStatus.done, run.id), done.message
+    stored = _rows(session, Proposal, retry.id)
+    assert stored == int(done.message) == len(done.plan["exchanges"]) > LISTINGS // 2
+    assert _rows(session, UnmatchedOffer, retry.id) == len(done.plan["unmatched"])
+    assert (done.problem["sources"], done.problem["sinks"]) == (
+        solving.problem["sources"],
+        solving.problem["sinks"],
+    )
