@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     Response,
@@ -19,8 +21,9 @@ from flask_login import current_user, login_required
 from exchange import catalogue, db
 from exchange.listings.forms import ActionForm, FactoryForm, ImportForm, listing_form_class
 from exchange.models import ListingKind, ListingStatus, Role
+from exchange.report_pdf import report_pdf
 from exchange.security import roles_required
-from exchange.services import access, factories, listings, sheets, users
+from exchange.services import access, factories, listings, reports, sheets, users
 from exchange.services.listing_input import listing_to_raw
 
 bp = Blueprint("listings", __name__)
@@ -269,3 +272,29 @@ def _sheet_response(rows, stem: str, fmt: str) -> Response:
     return Response(
         body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
     )
+
+
+@bp.get("/<int:factory_id>/report")
+@login_required
+def esg_report(factory_id: int):
+    """The factory's exchanges over a period, as a printable page, PDF or CSV."""
+    s = db.session()
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id)
+    today = date.today()
+    try:
+        start = reports.month_start(request.args.get("from") or f"{today.year}-01")
+        end = reports.month_start(request.args.get("to") or f"{today:%Y-%m}")
+    except ValueError:
+        flash(_("Give the period as months, YYYY-MM."), "error")
+        return redirect(url_for("listings.esg_report", factory_id=fac.id))
+    if start > end:
+        start, end = end, start
+    report = reports.factory_report(session=s, factory=fac, start=start, end=end)
+    stem = f"esg-{fac.slug}-{start:%Y%m}-{end:%Y%m}"
+    if request.args.get("format") == "pdf":
+        return Response(report_pdf(report), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.pdf"'})  # fmt: skip
+    if request.args.get("format") == "csv":
+        return _sheet_response(reports.report_csv_rows(report), stem, "csv")
+    return render_template("listings/report.html", factory=fac, report=report,
+                           method=reports.method_text(), catalogue=catalogue.load())  # fmt: skip
