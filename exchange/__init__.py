@@ -52,6 +52,7 @@ def _register_blueprints(app: Flask) -> None:
     from exchange.admin.views import bp as admin_bp
     from exchange.auth.views import bp as auth_bp
     from exchange.coordination.views import bp as coordination_bp
+    from exchange.exchanges.views import bp as exchanges_bp
     from exchange.listings.views import bp as listings_bp
     from exchange.public.views import bp as public_bp
 
@@ -59,4 +60,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(listings_bp, url_prefix="/factories")
     app.register_blueprint(coordination_bp, url_prefix="/coordination")
+    app.register_blueprint(exchanges_bp, url_prefix="/exchanges")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,17 +1,36 @@
-"""A park coordinator's pages: the park's factories and listings, inviting people."""
+"""A park coordinator's pages: the park's factories and listings, inviting people, match runs
+and the proposals they make."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+import json
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from exchange import catalogue, db
 from exchange.auth.forms import InviteForm
+from exchange.coordination import reasons, run_page
+from exchange.coordination.forms import DecisionForm, RunForm
 from exchange.forms import choices
-from exchange.models import Park, Role
+from exchange.mail import mail_managers
+from exchange.models import MatchRun, Park, Proposal, Role
 from exchange.security import roles_required
-from exchange.services import access, factories, listings, users
+from exchange.services import access, factories, listings, proposal_pages, proposals, runs, users
 
 bp = Blueprint("coordination", __name__)
 
@@ -88,3 +107,200 @@ def invite():
     return render_template(
         "coordination/invite.html", form=form, park=p, link=link, pending=pending
     ), status
+
+
+# --- match runs -----------------------------------------------------------------------------
+
+
+def _run(run_id: int) -> tuple[MatchRun, Park]:
+    """Load-or-404 a run, then check the user coordinates its park (403)."""
+    s = db.session()
+    run = s.get(MatchRun, run_id)
+    if run is None:
+        abort(404)
+    return run, access.get_park(session=s, user=current_user, park_id=run.park_id)
+
+
+def _proposal(proposal_id: int) -> tuple[Proposal, Park]:
+    s = db.session()
+    proposal = s.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    return proposal, access.get_park(session=s, user=current_user, park_id=proposal.park_id)
+
+
+@bp.get("/runs")
+@roles_required(Role.coordinator, Role.admin)
+def run_list():
+    s = db.session()
+    p = _park()
+    page = runs.park_runs(session=s, park_id=p.id, page=request.args.get("page", 1, type=int),
+                          per_page=current_app.config["PAGE_SIZE"])  # fmt: skip
+    creators = proposal_pages.run_creators(session=s, runs=page.items)
+    busy = runs.busy_run(session=s, park_id=p.id)
+    return render_template("coordination/runs.html", park=p, page=page, creators=creators,
+                           busy=busy, stages=reasons.STAGES)  # fmt: skip
+
+
+@bp.route("/runs/new", methods=["GET", "POST"])
+@roles_required(Role.coordinator, Role.admin)
+def new_run():
+    s = db.session()
+    p = _park()
+    form = RunForm()
+    if form.validate_on_submit():
+        try:
+            run = runs.queue_run(session=s, park=p, user=current_user, options=form.options())
+        except runs.RunConflict:
+            s.rollback()
+            return _busy_page(form, p)
+        s.commit()
+        return redirect(url_for("coordination.run", run_id=run.id))
+    status = 422 if form.errors else 200
+    return render_template("coordination/run_form.html", form=form, park=p), status
+
+
+def _busy_page(form: RunForm, p: Park):
+    busy = runs.busy_run(session=db.session(), park_id=p.id)
+    if busy is not None:
+        flash(_("Run #%(id)s of this park is still under way (%(stage)s): wait for it to finish, "
+                "then start a new one.", id=busy.id, stage=str(reasons.STAGES[busy.status]).lower()),
+              "error")  # fmt: skip
+    else:
+        flash(_("Another run of this park was just started: wait for it to finish."), "error")
+    return render_template("coordination/run_form.html", form=form, park=p, busy=busy), 409
+
+
+@bp.get("/runs/<int:run_id>")
+@roles_required(Role.coordinator, Role.admin)
+def run(run_id: int):
+    the_run, p = _run(run_id)
+    return _run_page(the_run, p)
+
+
+def _run_page(the_run: MatchRun, p: Park, status: int = 200):
+    s, locale = db.session(), str(get_locale())
+    rows = run_page.proposal_rows(session=s, run=the_run) if the_run.status == "done" else []
+    return render_template(
+        "coordination/run.html", run=the_run, park=p, rows=rows,
+        unmatched=run_page.unmatched_rows(session=s, run=the_run, locale=locale),
+        totals=run_page.totals(the_run), stages=reasons.STAGES,
+        failure=reasons.run_failure(the_run.message) if the_run.status == "failed" else "",
+        network=run_page.network(rows, locale, _("Exchanges proposed by run #%(id)s", id=the_run.id)),
+        creator=proposal_pages.run_creators(session=s, runs=[the_run]).get(the_run.created_by_id),
+        form=DecisionForm(), catalogue=catalogue.load(), statuses=reasons.PROPOSAL_STATUSES,
+        mode_name=reasons.mode_name,
+    ), status  # fmt: skip
+
+
+@bp.get("/runs/<int:run_id>/status.json")
+@roles_required(Role.coordinator, Role.admin)
+def run_status(run_id: int):
+    s = db.session()
+    the_run, _p = _run(run_id)
+    timeout = timedelta(seconds=current_app.config["RUN_HEARTBEAT_TIMEOUT_S"])
+    runs.reap_stale_runs(session=s, older_than=timeout)
+    s.commit()
+    s.refresh(the_run)
+    finished = the_run.status in ("done", "failed")
+    return jsonify(id=the_run.id, status=the_run.status, label=str(reasons.STAGES[the_run.status]),
+                   finished=finished)  # fmt: skip
+
+
+@bp.post("/runs/<int:run_id>/retry")
+@roles_required(Role.coordinator, Role.admin)
+def retry_run(run_id: int):
+    s = db.session()
+    old, p = _run(run_id)
+    if old.status != "failed" or not DecisionForm().validate_on_submit():
+        abort(409 if old.status != "failed" else 400)
+    try:
+        new = runs.queue_run(session=s, park=p, user=current_user, options=old.options,
+                             retry_of=old.id)  # fmt: skip
+    except runs.RunConflict:
+        s.rollback()
+        busy = runs.busy_run(session=s, park_id=p.id)
+        flash(_("Run #%(id)s of this park is still under way: wait for it to finish.",
+                id=busy.id if busy else "?"), "error")  # fmt: skip
+        return _run_page(old, p, status=409)
+    s.commit()
+    return redirect(url_for("coordination.run", run_id=new.id))
+
+
+@bp.get("/runs/<int:run_id>/<any(problem, plan):what>.json")
+@roles_required(Role.coordinator, Role.admin)
+def run_file(run_id: int, what: str):
+    the_run, _p = _run(run_id)
+    data = the_run.problem if what == "problem" else the_run.plan
+    if data is None:
+        abort(404)
+    return Response(json.dumps(data, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition":
+                             f"attachment; filename=run-{the_run.id}-{what}.json"})  # fmt: skip
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+
+@bp.get("/proposals/<int:proposal_id>")
+@roles_required(Role.coordinator, Role.admin)
+def proposal(proposal_id: int):
+    item, p = _proposal(proposal_id)
+    return _proposal_page(item, p)
+
+
+def _proposal_page(item: Proposal, p: Park, status: int = 200, form: DecisionForm | None = None):
+    s = db.session()
+    return render_template(
+        "coordination/proposal.html", proposal=item, park=p,
+        parties=proposal_pages.parties(session=s, proposals=[item])[item.id],
+        stale=item.status == "proposed" and proposals.is_stale(session=s, proposal=item),
+        events=proposals.proposal_events(session=s, proposal_id=item.id),
+        deliveries=proposal_pages.deliveries(session=s, proposal_id=item.id),
+        form=form or DecisionForm(), catalogue=catalogue.load(),
+        statuses=reasons.PROPOSAL_STATUSES, mode_name=reasons.mode_name,
+    ), status  # fmt: skip
+
+
+@bp.post("/proposals/<int:proposal_id>/<any(approve, reject, suspend, resume, end):action>")
+@roles_required(Role.coordinator, Role.admin)
+def decide(proposal_id: int, action: str):
+    s = db.session()
+    item, p = _proposal(proposal_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _proposal_page(item, p, status=422, form=form)
+    comment = form.comment.data or ""
+    try:
+        managers = _take_step(item, action, comment)
+    except proposals.ProposalError as error:
+        s.rollback()
+        flash(reasons.refusal(error, action), "error")
+        return _proposal_page(item, p, status=409, form=form)
+    s.commit()
+    mail_managers(current_app._get_current_object(), managers, "proposal-approved", item.id)
+    flash(DONE[action](), "success")
+    if form.back.data == "run":
+        return redirect(url_for("coordination.run", run_id=item.run_id) + f"#proposal-{item.id}")
+    return redirect(url_for("coordination.proposal", proposal_id=item.id))
+
+
+DONE = {
+    "approve": lambda: _("The proposal was approved; both factories were told."),
+    "reject": lambda: _("The proposal was rejected; later runs will not propose it again."),
+    "suspend": lambda: _("The exchange was suspended."),
+    "resume": lambda: _("The exchange was resumed."),
+    "end": lambda: _("The exchange was ended."),
+}
+
+
+def _take_step(item: Proposal, action: str, comment: str) -> list:
+    s = db.session()
+    if action == "approve":
+        return proposals.approve(session=s, proposal=item, user=current_user, comment=comment)
+    if action == "reject":
+        proposals.reject(session=s, proposal=item, user=current_user, comment=comment)
+    else:
+        proposals.change_life(session=s, proposal=item, user=current_user, action=action,
+                              comment=comment)  # fmt: skip
+    return []

@@ -96,7 +96,8 @@ def _fresh(session: Session, proposal: Proposal, allowed: tuple[ProposalStatus, 
         raise ProposalError("wrong-status", status=proposal.status)
 
 
-def approve(*, session: Session, proposal: Proposal, user: User, comment: str = "") -> None:
+def approve(*, session: Session, proposal: Proposal, user: User, comment: str = "") -> list[User]:
+    """The coordinator agrees; returns the managers notified (the view mails them)."""
     lock_listings(session=session, ids=[proposal.offer_id, proposal.want_id])
     _fresh(session, proposal, (ProposalStatus.proposed,))
     if is_stale(session=session, proposal=proposal):
@@ -110,7 +111,7 @@ def approve(*, session: Session, proposal: Proposal, user: User, comment: str = 
         action="approve",
         comment=comment,
     )
-    notify_managers(session=session, proposal=proposal, text="proposal-approved")
+    return notify_managers(session=session, proposal=proposal, text="proposal-approved")
 
 
 def reject(*, session: Session, proposal: Proposal, user: User, comment: str = "") -> None:
@@ -139,8 +140,9 @@ def side_of(*, session: Session, proposal: Proposal, user: User) -> list[str]:
 
 def accept(
     *, session: Session, proposal: Proposal, user: User, side: str, comment: str = ""
-) -> None:
-    """One factory agrees; when both have, the exchange is active."""
+) -> list[User]:
+    """One factory agrees; when both have, the exchange is active and the managers notified
+    are returned (the view mails them)."""
     lock_listings(session=session, ids=[proposal.offer_id, proposal.want_id])
     _fresh(session, proposal, (ProposalStatus.approved,))
     _check_room(session=session, proposal=proposal)
@@ -156,7 +158,8 @@ def accept(
         comment=comment,
     )
     if both:
-        notify_managers(session=session, proposal=proposal, text="exchange-active")
+        return notify_managers(session=session, proposal=proposal, text="exchange-active")
+    return []
 
 
 def decline(

@@ -1,0 +1,90 @@
+"""What a finished run's page shows: totals, proposals with both factories, unmatched offers
+in words, and the network picture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+from sqlmodel import Session
+
+from exchange import catalogue
+from exchange.coordination.reasons import unmatched_words
+from exchange.models import Factory, Listing, MatchRun, Proposal, UnmatchedOffer
+from exchange.network import Edge, Node, network_svg
+from exchange.services import proposal_pages, proposals, runs
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    proposal: Proposal
+    parties: proposal_pages.Parties
+    stale: bool
+
+
+@dataclass(frozen=True)
+class UnmatchedRow:
+    unmatched: UnmatchedOffer
+    offer: Listing
+    factory: Factory | None
+    words: str
+
+
+def totals(run: MatchRun) -> dict[str, Any]:
+    plan = run.plan or {}
+    return {
+        "baseline": run.baseline_kg_co2e,
+        "objective": run.objective_kg_co2e,
+        "saved": run.saved_kg_co2e,
+        "proposals": int(run.message) if run.message.isdigit() else 0,
+        "tonnes": sum(e["tonnes"] for e in plan.get("exchanges", [])),
+        "exchanges": len(plan.get("exchanges", [])),
+    }
+
+
+def proposal_rows(*, session: Session, run: MatchRun) -> list[ProposalRow]:
+    items = runs.run_proposals(session=session, run_id=run.id)
+    sides = proposal_pages.parties(session=session, proposals=items)
+    return [
+        ProposalRow(p, sides[p.id], p.status == "proposed"
+                    and proposals.is_stale(session=session, proposal=p))
+        for p in items
+    ]  # fmt: skip
+
+
+def unmatched_rows(*, session: Session, run: MatchRun, locale: str) -> list[UnmatchedRow]:
+    items = runs.run_unmatched(session=session, run_id=run.id)
+    factories = proposal_pages.listing_factories(
+        session=session, listing_ids=[offer.id for _u, offer in items]
+    )
+    return [
+        UnmatchedRow(u, offer, factories.get(offer.id),
+                     unmatched_words(u.reason, u.detail, locale))
+        for u, offer in items
+    ]  # fmt: skip
+
+
+def network(rows: list[ProposalRow], locale: str, title: str) -> Markup:
+    """The proposals of the run (the refused ones left out) as an inline SVG."""
+    cat = catalogue.load()
+    nodes: dict[str, Node] = {}
+    edges = []
+    for row in rows:
+        if row.proposal.status in ("rejected", "declined", "superseded"):
+            continue
+        a, b = row.parties.offer_factory, row.parties.want_factory
+        nodes.setdefault(
+            str(a.id), Node(str(a.id), a.name if locale == "ko" else a.name_en or a.name)
+        )
+        nodes.setdefault(
+            str(b.id), Node(str(b.id), b.name if locale == "ko" else b.name_en or b.name)
+        )
+        material = cat.get(row.proposal.material_key)
+        name = material.name(locale) if material else row.proposal.material_key
+        edges.append(Edge(str(a.id), str(b.id), row.proposal.tonnes_per_month,
+                          material.group if material else "other",
+                          f"{nodes[str(a.id)].label} → {nodes[str(b.id)].label}: {name}, "
+                          f"{row.proposal.tonnes_per_month:,.1f} t"))  # fmt: skip
+    legend = {key: g.get(locale, g.get("en", key)) for key, g in cat.groups.items()}
+    return Markup(network_svg(list(nodes.values()), edges, legend=legend, title=title))

@@ -1,0 +1,103 @@
+"""What the run, proposal and exchange pages read: who is on each side, who did what.
+
+Reads only; the steps of a proposal's life are in services.proposals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from exchange.models import (
+    Delivery,
+    Factory,
+    Listing,
+    MatchRun,
+    Notification,
+    Proposal,
+    ProposalStatus,
+    User,
+    utcnow,
+)
+
+# from approval on, both factories know whom they deal with
+NAMES_SHOWN = (ProposalStatus.approved, ProposalStatus.active, ProposalStatus.suspended,
+               ProposalStatus.ended, ProposalStatus.declined)  # fmt: skip
+# what a factory's managers may see: everything from the coordinator's approval on
+MANAGER_STATUSES = NAMES_SHOWN
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Both ends of a proposal: the listings and their factories."""
+
+    offer: Listing
+    want: Listing
+    offer_factory: Factory
+    want_factory: Factory
+
+
+def parties(*, session: Session, proposals: list[Proposal]) -> dict[int, Parties]:
+    """Each proposal's two listings and factories, read in two queries."""
+    ids = {p.offer_id for p in proposals} | {p.want_id for p in proposals}
+    rows = session.exec(
+        select(Listing, Factory)
+        .join(Factory, Factory.id == Listing.factory_id)
+        .where(col(Listing.id).in_(ids))
+    )
+    found = {listing.id: (listing, factory) for listing, factory in rows}
+    return {
+        p.id: Parties(found[p.offer_id][0], found[p.want_id][0],
+                      found[p.offer_id][1], found[p.want_id][1])
+        for p in proposals
+    }  # fmt: skip
+
+
+def listing_factories(*, session: Session, listing_ids: list[int]) -> dict[int, Factory]:
+    """The factory of each listing (for unmatched offers and their nearest takers)."""
+    rows = session.exec(
+        select(Listing.id, Factory)
+        .join(Factory, Factory.id == Listing.factory_id)
+        .where(col(Listing.id).in_(set(listing_ids)))
+    )
+    return {listing_id: factory for listing_id, factory in rows}
+
+
+def run_creators(*, session: Session, runs: list[MatchRun]) -> dict[int, User]:
+    ids = {r.created_by_id for r in runs if r.created_by_id is not None}
+    return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+
+
+def deliveries(*, session: Session, proposal_id: int) -> list[tuple[Delivery, User | None]]:
+    return list(session.exec(
+        select(Delivery, User).join(User, User.id == Delivery.recorded_by_id, isouter=True)
+        .where(Delivery.proposal_id == proposal_id).order_by(col(Delivery.month).desc())
+    ))  # fmt: skip
+
+
+def manager_may_see(*, proposal: Proposal, sides: list[str]) -> bool:
+    """Managers see their factories' exchanges from the coordinator's approval on."""
+    return bool(sides) and proposal.status in MANAGER_STATUSES
+
+
+def name_shown(*, proposal: Proposal, listing: Listing, factory: Factory) -> bool:
+    """May the other side see this factory's name: it chose so, or the match is approved."""
+    return factory.show_name or listing.show_name or proposal.status in NAMES_SHOWN
+
+
+def notifications(*, session: Session, user: User, limit: int = 100) -> list[Notification]:
+    return list(session.exec(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(col(Notification.id).desc()).limit(limit)
+    ))  # fmt: skip
+
+
+def mark_read(*, session: Session, user: User) -> None:
+    session.execute(
+        update(Notification)
+        .where(col(Notification.user_id) == user.id, col(Notification.read_at).is_(None))
+        .values(read_at=utcnow())
+    )
+    session.flush()
