@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from exchange.explain import explain_unmatched
+from exchange.explain import Explainer
 from exchange.models import MatchRun, Park, RunStatus, utcnow
 from exchange.services import runs
 from exchange.services.problems import build_problem
@@ -73,8 +73,9 @@ def _execute(engine: Engine, run_id: int) -> None:
         _fail(engine, run_id, f"infeasible: {plan.message or ''}")
         return
     plan_dict = plan.to_dict()
+    explainer = Explainer(problem)
     for item in plan_dict["unmatched"]:
-        item["detail"] = explain_unmatched(problem, item["source"], item["reason"])
+        item["detail"] = explainer.explain(item["source"], item["reason"])
     with Session(engine, expire_on_commit=False) as s:
         runs.set_stage(session=s, run_id=run_id, status=RunStatus.storing)
         s.commit()

@@ -245,3 +245,22 @@ def test_beyond_distance_is_explained_with_the_km_and_the_limit(app, session, wo
     assert (listing.id, left.tonnes_per_month, left.reason) == (offer.id, 100.0, "beyond-distance")
     assert left.detail == {"sink": sink_id(want.id), "km": 9.1, "mode": "truck", "max_km": 5.0}
     assert run.saved_kg_co2e == 0.0
+
+
+def test_a_rejected_pair_is_no_taker_in_the_next_run_nor_in_its_explanation(app, session, world):
+    offer = _listing(app, session, world.factory_a, world.manager_a, kind="offer",
+                     material="fgd-gypsum", tonnes_per_month="100")  # fmt: skip
+    want = _listing(app, session, world.factory_b, world.manager_b, kind="want",
+                    material="fgd-gypsum", tonnes_per_month="60")  # fmt: skip
+    first = _run(app, session, world.park, world.coordinator)
+    (proposal,) = runs.run_proposals(session=session, run_id=first.id)
+    proposals.reject(session=session, proposal=proposal, user=world.coordinator)
+    session.commit()
+
+    second = _run(app, session, world.park, world.coordinator)
+    assert second.problem["forbidden"] == [
+        {"source": source_id(offer.id), "sink": sink_id(want.id)}
+    ]
+    assert runs.run_proposals(session=session, run_id=second.id) == []
+    ((left, _listing_row),) = runs.run_unmatched(session=session, run_id=second.id)
+    assert (left.tonnes_per_month, left.reason, left.detail) == (100.0, "no-sink-accepts", {})
