@@ -22,6 +22,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    PUBLIC_OVERVIEW_SECONDS = 10.0  # the front page's open-listing counts may lag this much
     RUN_HEARTBEAT_S = 2.0  # a working run's worker writes a heartbeat this often
     RUN_HEARTBEAT_TIMEOUT_S = 30.0  # ... and is taken for dead after this long without one
     MAIL_SERVER: str | None = None

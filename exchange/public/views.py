@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import get_locale
+from flask_login import current_user
 from sqlalchemy import text
 
 from exchange import catalogue, db
 from exchange.charts import bar_chart_svg, column_chart_svg
+from exchange.models import Park
 from exchange.network import GROUP_COLOURS, Edge, Node, network_svg
 from exchange.services import factories, results, summary
 
@@ -22,38 +35,64 @@ def _today():
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
-def _park_or_404(slug: str):
-    park = factories.park_by_slug(session=db.session(), slug=slug)
-    if park is None:
+def _park_id_or_404(slug: str) -> int:
+    park_id = factories.park_id_by_slug(session=db.session(), slug=slug)
+    if park_id is None:
         abort(404)
-    return park
+    return park_id
+
+
+def _park_or_404(slug: str) -> Park:
+    return db.session().get(Park, _park_id_or_404(slug))
+
+
+def _page_for_anyone(name: str, version: tuple, render):
+    """The whole page from the cache for visitors who are not signed in and have no message
+    waiting: what everyone hits costs one small query, not a page build."""
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render()
+    return results.memo(0, version, f"page:{name}:{get_locale() or 'ko'}", render)
 
 
 @bp.get("/")
 def index():
     s = db.session()
-    overview = summary.park_overview(session=s)
-    for row in overview:
-        row["results"] = results.park_results(session=s, park=row["park"], today=_today())
-    return render_template("public/index.html", parks=overview)
+    max_age = current_app.config["PUBLIC_OVERVIEW_SECONDS"]
+    overview = summary.park_overview(session=s, max_age_s=max_age)
+    today = _today()
+    version = tuple(
+        (row["park"].id, results.data_version(session=s, park_id=row["park"].id))
+        for row in overview
+    ) + (today.isoformat()[:7], id(summary.last_overview()))
+
+    def render():
+        for row in overview:
+            row["results"] = results.park_results(session=s, park=row["park"], today=today)
+        return render_template("public/index.html", parks=overview)
+
+    return _page_for_anyone("index", version, render)
 
 
 @bp.get("/parks/<slug>")
 def park(slug: str):
     s = db.session()
-    p = _park_or_404(slug)
-    data = results.park_results(session=s, park=p, today=_today())
-    cat = catalogue.load()
-    return render_template(
-        "public/park.html", park=p, results=data, catalogue=cat,
-        group_chart=_group_chart(data, cat), month_chart=_month_chart(data),
-        network=_network(s, p), group_colours=GROUP_COLOURS,
-    )  # fmt: skip
+    park_id = _park_id_or_404(slug)
+    today = _today()
+    version = (results.data_version(session=s, park_id=park_id), today.isoformat()[:7])
+
+    def render():
+        p = s.get(Park, park_id)
+        data = results.park_results(session=s, park=p, today=today)
+        cat = catalogue.load()
+        return render_template(
+            "public/park.html", park=p, results=data, catalogue=cat, group_colours=GROUP_COLOURS,
+            group_chart=_group_chart(data, cat), month_chart=_month_chart(data), network=_network(s, p),
+        )  # fmt: skip
+
+    return _page_for_anyone(f"park:{park_id}", version, render)
 
 
 def _group_chart(data, cat) -> str:
-    from flask_babel import get_locale
-
     lang = str(get_locale() or "ko")
     items = [
         (cat.groups.get(r["group"], {}).get(lang, r["group"]), r["tonnes"])
@@ -69,8 +108,6 @@ def _month_chart(data) -> str:
 
 
 def _network(s, p) -> str:
-    from flask_babel import get_locale
-
     ko = str(get_locale() or "ko") == "ko"
     nodes, edges = results.network(session=s, park=p)
     if not edges:
@@ -88,9 +125,18 @@ def summary_json():
     """Open data: every park's aggregates and the factors behind them (?park=slug for one)."""
     s = db.session()
     slug = request.args.get("park")
-    parks = [_park_or_404(slug)] if slug else factories.all_parks(session=s)
-    return jsonify(format="exchange-summary/1",
-                   parks=[results.park_results(session=s, park=p, today=_today()) for p in parks])  # fmt: skip
+    ids = [_park_id_or_404(slug)] if slug else [p.id for p in factories.all_parks(session=s)]
+    today = _today()
+    version = tuple(results.data_version(session=s, park_id=i) for i in ids) + (
+        today.isoformat()[:7],
+    )
+
+    def body() -> str:
+        parks = [results.park_results(session=s, park=s.get(Park, i), today=today) for i in ids]
+        return json.dumps({"format": "exchange-summary/1", "parks": parks}, ensure_ascii=False)
+
+    text_ = results.memo(0, version, f"summary:{','.join(map(str, ids))}", body)
+    return Response(text_, mimetype="application/json")
 
 
 @bp.get("/parks/<slug>/summary.csv")

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from exchange.models import Factory, FactoryManager, Park, Permit, User
 from exchange.services.pages import Page, paginate
 
+_PARK_ID_BY_SLUG = text("SELECT id FROM park WHERE slug = :slug")  # a public pages' hot path
+
 
 def park_by_slug(*, session: Session, slug: str) -> Park | None:
-    return session.exec(select(Park).where(Park.slug == slug)).first()
+    park_id = park_id_by_slug(session=session, slug=slug)
+    return session.get(Park, park_id) if park_id is not None else None
+
+
+def park_id_by_slug(*, session: Session, slug: str) -> int | None:
+    return session.execute(_PARK_ID_BY_SLUG, {"slug": slug}).scalar()
 
 
 def all_parks(*, session: Session) -> list[Park]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from exchange import catalogue
@@ -21,34 +22,47 @@ from exchange.models import Delivery, Factory, Listing, Park, Proposal, Proposal
 
 RUNNING = (ProposalStatus.active, ProposalStatus.suspended, ProposalStatus.ended)
 MIN_FACTORIES = 3
-_cache: dict[int, tuple[tuple, dict[str, Any]]] = {}
+_cache: dict[tuple[int, str], tuple[tuple, Any]] = {}
 _cache_lock = threading.Lock()
 
 
+# Built once: on the public pages' hot path, building the statement costs more than running it.
+_VERSION_SQL = text(
+    "SELECT (SELECT count(*) FROM proposal WHERE park_id = :park),"
+    " (SELECT max(updated_at) FROM proposal WHERE park_id = :park),"
+    " (SELECT count(*) FROM delivery JOIN proposal ON proposal.id = delivery.proposal_id"
+    "  WHERE proposal.park_id = :park),"
+    " (SELECT max(delivery.recorded_at) FROM delivery JOIN proposal"
+    "  ON proposal.id = delivery.proposal_id WHERE proposal.park_id = :park)"
+)
+
+
 def data_version(*, session: Session, park_id: int) -> tuple:
-    """Changes whenever an exchange or a delivery of the park changes: the cache key."""
-    proposals = session.exec(
-        select(func.count(), func.max(Proposal.updated_at)).where(Proposal.park_id == park_id)
-    ).one()
-    deliveries = session.exec(
-        select(func.count(), func.max(Delivery.recorded_at))
-        .join(Proposal, Proposal.id == Delivery.proposal_id)
-        .where(Proposal.park_id == park_id)
-    ).one()
-    return (tuple(proposals), tuple(deliveries))
+    """Changes whenever an exchange or a delivery of the park changes: the cache key.
+    One prepared query: it runs on every public request."""
+    return tuple(str(v) for v in session.execute(_VERSION_SQL, {"park": park_id}).one())
 
 
 def park_results(*, session: Session, park: Park, today: date) -> dict[str, Any]:
     """The park's public figures, recomputed only when its exchanges or deliveries changed."""
     version = (data_version(session=session, park_id=park.id), today.isoformat()[:7])
+    return memo(
+        park.id, version, "results", lambda: _compute(session=session, park=park, today=today)
+    )
+
+
+def memo(park_id: int, version: tuple, name: str, compute: Callable[[], Any]) -> Any:
+    """Per-process cache of anything derived from a park's exchanges (figures, charts, the
+    network picture), dropped as soon as the park's data version moves on."""
+    key = (park_id, name)
     with _cache_lock:
-        hit = _cache.get(park.id)
+        hit = _cache.get(key)
     if hit and hit[0] == version:
         return hit[1]
-    results = _compute(session=session, park=park, today=today)
+    value = compute()
     with _cache_lock:
-        _cache[park.id] = (version, results)
-    return results
+        _cache[key] = (version, value)
+    return value
 
 
 def _compute(*, session: Session, park: Park, today: date) -> dict[str, Any]:

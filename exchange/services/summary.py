@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from exchange.models import Factory, Listing, ListingStatus, Park
 
+_overview: tuple[float, list[dict]] | None = None
 
-def park_overview(*, session: Session) -> list[dict]:
+
+def park_overview(*, session: Session, max_age_s: float = 0.0) -> list[dict]:
+    """Parks with their factory and open-listing counts, cached for a few seconds: the front
+    page is what everyone hits. Open listings may lag `max_age_s`; exchanges never do."""
+    global _overview
+    now = time.monotonic()
+    if _overview is not None and now - _overview[0] < max_age_s:
+        return [dict(row) for row in _overview[1]]
+    rows = _park_overview(session=session)
+    _overview = (now, rows)
+    return [dict(row) for row in rows]
+
+
+def _park_overview(*, session: Session) -> list[dict]:
     parks = list(session.exec(select(Park).order_by(Park.name_en)))
     factory_counts = dict(
         session.exec(select(Factory.park_id, func.count()).group_by(Factory.park_id)).all()
@@ -28,3 +44,8 @@ def park_overview(*, session: Session) -> list[dict]:
                 row[f"{kind}_tonnes"] = float(tonnes or 0)
         out.append(row)
     return out
+
+
+def last_overview() -> object:
+    """The cached overview itself: its identity changes whenever it is rebuilt."""
+    return _overview

@@ -58,6 +58,7 @@ def app(database_url, tmp_path):
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
             "BABEL_DEFAULT_LOCALE": "en",
+            "PUBLIC_OVERVIEW_SECONDS": 0,
         }
     )
     yield app
