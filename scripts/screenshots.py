@@ -1,13 +1,16 @@
 """Screenshots of the main pages in Korean and English, for looking at what we build.
 
-Serves the app on a throw-away SQLite database with the demo park, signs in as a demo
-manager and drives Debian's Chromium (`apt-get install chromium`) with Playwright.
+Serves the app (and a match-run worker beside it) on a throw-away SQLite database with the
+demo park, signs in as a demo manager and as the coordinator, and drives Debian's Chromium
+(`apt-get install chromium`) with Playwright.
 Writes PNGs to screenshots/ (git-ignored). Run: `make screenshots`.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,21 +36,35 @@ BAD_SHEET = (
 )
 
 
-def serve(db_url: str) -> subprocess.Popen:
+def serve(db_url: str) -> list[subprocess.Popen]:
+    """The web server and one match-run worker; stop both with `stop()`."""
     env = {**os.environ, "DATABASE_URL": db_url}
     flask = [sys.executable, "-m", "flask", "--app", "exchange"]
     subprocess.run([*flask, "db-upgrade"], env=env, check=True, cwd=ROOT)
     subprocess.run([*flask, "seed-demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([*flask, "run", "--port", str(PORT)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    worker = subprocess.Popen([*flask, "worker"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     for _ in range(150):
         try:
             urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
-            return server
+            return [server, worker]
         except OSError:
             time.sleep(0.2)
-    server.kill()
+    stop([server, worker])
     raise SystemExit("the app did not start")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def sign_in(page: Page, email: str, password: str) -> None:
@@ -88,12 +105,56 @@ def manager_pages(page: Page, lang: str, sheet: Path) -> None:
     shoot(page, f"{lang}-import-errors")
 
 
+def _manager_factory_names() -> str:
+    """A pattern for the names (both languages) of the factories manager1 looks after."""
+    demo = json.loads((ROOT / "exchange/demo/sihwa-banwol.json").read_text(encoding="utf-8"))
+    slugs = next(u["factories"] for u in demo["users"] if u["email"] == "manager1@demo.park")
+    names = [n for f in demo["factories"] if f["slug"] in slugs for n in (f["name"], f["name_en"])]
+    return "|".join(re.escape(n) for n in names if n)
+
+
+MANAGER_FACTORIES = _manager_factory_names()
+
+
+def coordinator_pages(page: Page, lang: str) -> None:
+    """Start a run, follow it until it ends, then the run page and one proposal."""
+    page.goto(f"{BASE}/coordination/runs?lang={lang}")
+    shoot(page, f"{lang}-runs")
+    page.goto(f"{BASE}/coordination/runs/new")
+    shoot(page, f"{lang}-run-form")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/coordination/runs/*")
+    page.wait_for_selector("table.list.proposals, .card.failed, .card.empty", timeout=120_000)
+    shoot(page, f"{lang}-run")
+    # a proposal of the demo manager's factories, approved so they have something to answer
+    rows = page.locator("table.list.proposals tr").filter(has_text=re.compile(MANAGER_FACTORIES))
+    rows.first.locator("td a").first.click()
+    shoot(page, f"{lang}-proposal")
+    page.fill(
+        "textarea[name=comment]",
+        "운송 일정 확인 바랍니다" if lang == "ko" else "Please agree the pick-up days",
+    )
+    page.click("main .card form button[type=submit]")
+    shoot(page, f"{lang}-proposal-approved")
+
+
+def exchange_pages(page: Page, lang: str) -> None:
+    page.goto(f"{BASE}/exchanges/?lang={lang}")
+    shoot(page, f"{lang}-exchanges")
+    link = page.query_selector("table.list td a")
+    if link is not None:
+        link.click()
+        shoot(page, f"{lang}-exchange")
+    page.goto(f"{BASE}/exchanges/notifications")
+    shoot(page, f"{lang}-notifications")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         sheet = Path(tmp) / "listings.csv"
         sheet.write_text(BAD_SHEET, encoding="utf-8")
-        server = serve(f"sqlite:///{tmp}/shots.db")
+        processes = serve(f"sqlite:///{tmp}/shots.db")
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
@@ -105,13 +166,17 @@ def main() -> None:
                     shoot(page, f"{lang}-home")
                     page.goto(f"{BASE}/materials?q=slag")
                     shoot(page, f"{lang}-materials")
+                    sign_in(page, "coordinator@demo.park", "demo-coordinator")
+                    coordinator_pages(page, lang)
+                    page.context.clear_cookies()
+                    page.goto(f"{BASE}/?lang={lang}")
                     sign_in(page, "manager1@demo.park", "demo-manager")
+                    exchange_pages(page, lang)
                     manager_pages(page, lang, sheet)
                     page.close()
                 browser.close()
         finally:
-            server.terminate()
-            server.wait()
+            stop(processes)
 
 
 if __name__ == "__main__":

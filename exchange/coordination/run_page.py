@@ -31,13 +31,13 @@ class UnmatchedRow:
     words: str
 
 
-def totals(run: MatchRun) -> dict[str, Any]:
+def totals(run: MatchRun, rows: list[ProposalRow]) -> dict[str, Any]:
     plan = run.plan or {}
     return {
         "baseline": run.baseline_kg_co2e,
         "objective": run.objective_kg_co2e,
         "saved": run.saved_kg_co2e,
-        "proposals": int(run.message) if run.message.isdigit() else 0,
+        "proposals": len(rows),
         "tonnes": sum(e["tonnes"] for e in plan.get("exchanges", [])),
         "exchanges": len(plan.get("exchanges", [])),
     }

@@ -137,9 +137,10 @@ def run_list():
     page = runs.park_runs(session=s, park_id=p.id, page=request.args.get("page", 1, type=int),
                           per_page=current_app.config["PAGE_SIZE"])  # fmt: skip
     creators = proposal_pages.run_creators(session=s, runs=page.items)
+    counts = proposal_pages.proposal_counts(session=s, run_ids=[r.id for r in page.items])
     busy = runs.busy_run(session=s, park_id=p.id)
     return render_template("coordination/runs.html", park=p, page=page, creators=creators,
-                           busy=busy, stages=reasons.STAGES)  # fmt: skip
+                           counts=counts, busy=busy, stages=reasons.STAGES)  # fmt: skip
 
 
 @bp.route("/runs/new", methods=["GET", "POST"])
@@ -184,7 +185,7 @@ def _run_page(the_run: MatchRun, p: Park, status: int = 200):
     return render_template(
         "coordination/run.html", run=the_run, park=p, rows=rows,
         unmatched=run_page.unmatched_rows(session=s, run=the_run, locale=locale),
-        totals=run_page.totals(the_run), stages=reasons.STAGES,
+        totals=run_page.totals(the_run, rows), stages=reasons.STAGES,
         failure=reasons.run_failure(the_run.message) if the_run.status == "failed" else "",
         network=run_page.network(rows, locale, _("Exchanges proposed by run #%(id)s", id=the_run.id)),
         creator=proposal_pages.run_creators(session=s, runs=[the_run]).get(the_run.created_by_id),

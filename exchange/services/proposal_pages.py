@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from exchange.models import (
@@ -68,6 +68,15 @@ def listing_factories(*, session: Session, listing_ids: list[int]) -> dict[int, 
 def run_creators(*, session: Session, runs: list[MatchRun]) -> dict[int, User]:
     ids = {r.created_by_id for r in runs if r.created_by_id is not None}
     return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+
+
+def proposal_counts(*, session: Session, run_ids: list[int]) -> dict[int, int]:
+    """How many proposals each run made."""
+    rows = session.exec(
+        select(Proposal.run_id, func.count()).where(col(Proposal.run_id).in_(set(run_ids)))
+        .group_by(Proposal.run_id)
+    )  # fmt: skip
+    return {run_id: count for run_id, count in rows}
 
 
 def deliveries(*, session: Session, proposal_id: int) -> list[tuple[Delivery, User | None]]:
