@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -325,3 +326,43 @@ def test_deliveries_are_checked_and_over_delivery_is_409(client, session, world,
     assert client.post(url, data={"month": "2025-06", "tonnes": "95.5"}).status_code == 302
     page = client.get(f"/exchanges/{scene.proposal.id}").get_data(as_text=True)
     assert "2025-06" in page and "95.5" in page
+
+
+def test_approval_mails_both_managers_through_smtp(app, client, world, scene, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append((host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, message):
+            sent.append((message["To"], message["Subject"]))
+
+    monkeypatch.setattr("exchange.mail.smtplib.SMTP", FakeSMTP)
+    app.config["MAIL_SERVER"] = "mail.example:2525"
+    sign_in(client, world.coordinator)
+    client.post(f"/coordination/proposals/{scene.proposal.id}/approve")
+    subjects = {to: subject for to, subject in sent if isinstance(subject, str)}
+    assert set(subjects) == {"a@x.kr", "b@x.kr"}
+    assert ("mail.example", 2525) in sent
+
+
+def test_network_picture_escapes_names_and_widens_lines_with_tonnes():
+    from exchange.network import Edge, Node, network_svg
+
+    svg = network_svg(
+        [Node("1", "A & <B>"), Node("2", "C"), Node("3", "D")],
+        [Edge("1", "2", 100, "metals", "big"), Edge("3", "2", 1, "glass", "small")],
+        legend={"metals": "Metals", "glass": "Glass"},
+    )
+    assert "A &amp; &lt;B&gt;" in svg and "<B>" not in svg
+    widths = [float(w) for w in re.findall(r'stroke-width="([\d.]+)" stroke-line', svg)]
+    assert widths == sorted(widths, reverse=True) and widths[0] > 3 * widths[1]
+    assert "Metals" in svg and "Glass" in svg
+    assert network_svg([], []) == ""
