@@ -7,8 +7,15 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from exchange.models import (Delivery, Factory, Listing, MatchRun, Park, Proposal,
-                             ProposalStatus)  # fmt: skip
+from exchange.models import (
+    Delivery,
+    Factory,
+    Listing,
+    MatchRun,
+    Park,
+    Proposal,
+    ProposalStatus,  # fmt: skip
+)
 from exchange.services import results
 from exchange.services.listing_input import parse_listing
 from exchange.services.listings import create_listing
