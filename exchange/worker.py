@@ -65,8 +65,10 @@ def _execute(engine: Engine, run_id: int) -> None:
         run = s.get(MatchRun, run_id)
         park = s.get(Park, run.park_id)
         problem, versions = build_problem(session=s, park=park, options=run.options)
-        runs.set_stage(session=s, run_id=run_id, status=RunStatus.solving, problem=problem,
-                       listing_versions=versions)  # fmt: skip
+        if not runs.set_stage(session=s, run_id=run_id, status=RunStatus.solving,
+                              expect=RunStatus.building, problem=problem,
+                              listing_versions=versions):  # fmt: skip
+            return _lost(run_id, RunStatus.building)
         s.commit()
     plan = solve(load_problem(problem), time_limit_s=run.options.get("time_limit_s"))
     if plan.status == "infeasible":
@@ -77,17 +79,28 @@ def _execute(engine: Engine, run_id: int) -> None:
     for item in plan_dict["unmatched"]:
         item["detail"] = explainer.explain(item["source"], item["reason"])
     with Session(engine, expire_on_commit=False) as s:
-        runs.set_stage(session=s, run_id=run_id, status=RunStatus.storing)
+        if not runs.set_stage(session=s, run_id=run_id, status=RunStatus.storing,
+                              expect=RunStatus.solving):  # fmt: skip
+            return _lost(run_id, RunStatus.solving)
         s.commit()
     with Session(engine, expire_on_commit=False) as s:
         run = s.get(MatchRun, run_id)
         count = runs.store_plan(session=s, run=run, plan=plan_dict)
-        runs.set_stage(session=s, run_id=run_id, status=RunStatus.done, message=str(count),
-                       plan=plan_dict, finished_at=utcnow(),
-                       baseline_kg_co2e=plan.baseline_kg_co2e,
-                       objective_kg_co2e=plan.objective_kg_co2e,
-                       saved_kg_co2e=plan.saved_kg_co2e)  # fmt: skip
+        if not runs.set_stage(session=s, run_id=run_id, status=RunStatus.done,
+                              expect=RunStatus.storing, message=str(count),
+                              plan=plan_dict, finished_at=utcnow(),
+                              baseline_kg_co2e=plan.baseline_kg_co2e,
+                              objective_kg_co2e=plan.objective_kg_co2e,
+                              saved_kg_co2e=plan.saved_kg_co2e):  # fmt: skip
+            s.rollback()
+            return _lost(run_id, RunStatus.storing)
         s.commit()
+
+
+def _lost(run_id: int, stage: RunStatus) -> None:
+    """The run was failed under this worker (a solve that held the GIL stops the heartbeat
+    thread too): its result is dropped, never stored beside a retry."""
+    log.warning("run %s was failed by a reaper while %s; its result is dropped", run_id, stage)
 
 
 def _fail(engine: Engine, run_id: int, reason: str) -> None:

@@ -82,13 +82,18 @@ def claim_next_run(*, session: Session, worker: str) -> int | None:
 
 
 def set_stage(
-    *, session: Session, run_id: int, status: RunStatus, message: str = "", **fields
-) -> None:
-    session.execute(
-        update(MatchRun)
-        .where(col(MatchRun.id) == run_id)
-        .values(status=status, message=message, heartbeat_at=utcnow(), **fields)
+    *, session: Session, run_id: int, status: RunStatus, message: str = "",
+    expect: RunStatus | None = None, **fields,
+) -> bool:  # fmt: skip
+    """Move the run on; with `expect`, only from that stage (False: the run was not in it,
+    e.g. the reaper failed it while a long solve held up the heartbeat)."""
+    query = update(MatchRun).where(col(MatchRun.id) == run_id)
+    if expect is not None:
+        query = query.where(col(MatchRun.status) == expect)
+    done = session.execute(
+        query.values(status=status, message=message, heartbeat_at=utcnow(), **fields)
     )
+    return done.rowcount == 1
 
 
 def heartbeat(*, session: Session, run_id: int) -> None:
@@ -112,9 +117,17 @@ def reap_stale_runs(*, session: Session, older_than: timedelta) -> int:
             col(MatchRun.status).in_(WORKING), col(MatchRun.heartbeat_at) < limit
         )
     ).all()
+    reaped = 0
     for run_id, status in stale:
-        fail_run(session=session, run_id=run_id, reason=f"worker-lost:{status}")
-    return len(stale)
+        # only if still so: the worker may have moved on or beaten since the SELECT
+        reaped += session.execute(
+            update(MatchRun)
+            .where(col(MatchRun.id) == run_id, col(MatchRun.status) == status,
+                   col(MatchRun.heartbeat_at) < limit)
+            .values(status=RunStatus.failed, message=f"worker-lost:{status}",
+                    heartbeat_at=utcnow(), finished_at=utcnow())
+        ).rowcount  # fmt: skip
+    return reaped
 
 
 def store_plan(*, session: Session, run: MatchRun, plan: dict[str, Any]) -> int:

@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from exchange import worker
-from exchange.models import MatchRun, Proposal, RunStatus, UnmatchedOffer
+from exchange.models import Listing, MatchRun, Proposal, RunStatus, UnmatchedOffer
 from exchange.services import runs
 from tests.exchange.parks import make_park
 
@@ -116,3 +116,41 @@ def test_a_killed_worker_leaves_a_failed_run_that_can_be_retried(
         solving.problem["sources"],
         solving.problem["sinks"],
     )
+
+
+def test_a_run_reaped_while_its_worker_still_solves_is_never_stored(
+    app, session, world, monkeypatch
+):
+    """OR-Tools holds the GIL while it solves, so a long solve stops the heartbeat thread
+    too: a reaper (another worker, the run page's poll) may fail the run under a live
+    worker. That worker's plan must then be dropped, not stored beside a retry."""
+    session.add_all([
+        Listing(factory_id=world.factory_a.id, kind="offer", material_key="fgd-gypsum",
+                tonnes_per_month=100),
+        Listing(factory_id=world.factory_b.id, kind="want", material_key="fgd-gypsum",
+                accepts="fgd-gypsum", tonnes_per_month=60),
+    ])  # fmt: skip
+    run = runs.queue_run(session=session, park=world.park, user=None, options={})
+    session.commit()
+    engine, solve = app.extensions["db_engine"], worker.solve
+
+    def solve_while_reaped(problem, **options):
+        with Session(engine) as other:  # every heartbeat counts as too old
+            assert runs.reap_stale_runs(session=other, older_than=timedelta(seconds=-60)) == 1
+            other.commit()
+        return solve(problem, **options)
+
+    monkeypatch.setattr(worker, "solve", solve_while_reaped)
+    assert worker.work_once(app, "test") is True
+    lost = _status(engine, run.id)
+    assert (lost.status, lost.message, lost.plan) == (RunStatus.failed, "worker-lost:solving", None)
+    assert (_rows(session, Proposal, run.id), _rows(session, UnmatchedOffer, run.id)) == (0, 0)
+
+    monkeypatch.setattr(worker, "solve", solve)
+    retry = runs.queue_run(session=session, park=world.park, user=None, options={}, retry_of=run.id)
+    session.commit()
+    assert worker.work_once(app, "test") is True
+    done = _status(engine, retry.id)
+    assert (done.status, done.message) == (RunStatus.done, "1")
+    assert (_rows(session, Proposal, retry.id), _rows(session, UnmatchedOffer, retry.id)) == (1, 1)
+    assert _status(engine, run.id).status == RunStatus.failed
