@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -108,17 +108,26 @@ def fail_run(*, session: Session, run_id: int, reason: str) -> None:
 
 
 def reap_stale_runs(*, session: Session, older_than: timedelta) -> int:
-    """Runs whose worker stopped beating are failed, so the park can run again."""
-    limit = utcnow() - older_than
+    """Runs whose worker stopped beating are failed, so the park can run again.
+
+    A solver holds the interpreter while it works (the heartbeat thread cannot run), so a
+    solving run gets its time limit on top of `older_than` before it is taken for dead."""
+    now = utcnow()
     # columns, not MatchRun objects: a session that already holds the run would give its
     # old status
-    stale = session.exec(
-        select(MatchRun.id, MatchRun.status).where(
-            col(MatchRun.status).in_(WORKING), col(MatchRun.heartbeat_at) < limit
+    candidates = session.exec(
+        select(MatchRun.id, MatchRun.status, MatchRun.heartbeat_at, MatchRun.options).where(
+            col(MatchRun.status).in_(WORKING), col(MatchRun.heartbeat_at) < now - older_than
         )
     ).all()
     reaped = 0
-    for run_id, status in stale:
+    for run_id, status, beat, options in candidates:
+        grace = (
+            float((options or {}).get("time_limit_s") or 60) if status == RunStatus.solving else 0.0
+        )
+        limit = now - older_than - timedelta(seconds=grace)
+        if _aware(beat) >= limit:
+            continue
         # only if still so: the worker may have moved on or beaten since the SELECT
         reaped += session.execute(
             update(MatchRun)
@@ -128,6 +137,11 @@ def reap_stale_runs(*, session: Session, older_than: timedelta) -> int:
                     heartbeat_at=utcnow(), finished_at=utcnow())
         ).rowcount  # fmt: skip
     return reaped
+
+
+def _aware(moment):
+    """SQLite hands datetimes back without their zone; they are UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def store_plan(*, session: Session, run: MatchRun, plan: dict[str, Any]) -> int:

@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from exchange import worker
-from exchange.models import Listing, MatchRun, Proposal, RunStatus, UnmatchedOffer
+from exchange.models import Listing, MatchRun, Proposal, RunStatus, UnmatchedOffer, utcnow
 from exchange.services import runs
 from tests.exchange.parks import make_park
 
@@ -67,7 +67,8 @@ def test_a_killed_worker_leaves_a_failed_run_that_can_be_retried(
     app, session, database_url, tmp_path
 ):
     park = make_park(session, offers=LISTINGS, wants=LISTINGS)
-    run = runs.queue_run(session=session, park=park, user=None, options={})
+    # a short time limit: a solving run is given its time limit before it is taken for dead
+    run = runs.queue_run(session=session, park=park, user=None, options={"time_limit_s": 0.5})
     session.commit()
     engine = app.extensions["db_engine"]
 
@@ -94,7 +95,7 @@ def test_a_killed_worker_leaves_a_failed_run_that_can_be_retried(
     # the worker is gone but its run still looks busy: the park cannot run again yet
     assert _status(engine, run.id).status == RunStatus.solving
     assert runs.reap_stale_runs(session=session, older_than=timedelta(seconds=60)) == 0
-    time.sleep(1.5)  # let the last heartbeat grow older than the reaper's limit
+    time.sleep(2.5)  # let the last heartbeat grow older than the reaper's limit and the grace
     assert runs.reap_stale_runs(session=session, older_than=timedelta(seconds=1)) == 1
     session.commit()
     failed = _status(engine, run.id)
@@ -154,3 +155,23 @@ def test_a_run_reaped_while_its_worker_still_solves_is_never_stored(
     assert (done.status, done.message) == (RunStatus.done, "1")
     assert (_rows(session, Proposal, retry.id), _rows(session, UnmatchedOffer, retry.id)) == (1, 1)
     assert _status(engine, run.id).status == RunStatus.failed
+
+
+def test_a_solving_run_gets_its_time_limit_before_it_is_reaped(app, session, world):
+    """A solver holds the interpreter, so a solving run's heartbeat may pause that long."""
+    now = utcnow()
+    solving = MatchRun(park_id=world.park.id, status=RunStatus.solving, options={"time_limit_s": 60},
+                       heartbeat_at=now - timedelta(seconds=40))  # fmt: skip
+    building = MatchRun(park_id=world.other_park.id, status=RunStatus.building, options={},
+                        heartbeat_at=now - timedelta(seconds=40))  # fmt: skip
+    session.add_all([solving, building])
+    session.commit()
+    assert runs.reap_stale_runs(session=session, older_than=timedelta(seconds=30)) == 1
+    session.commit()
+    assert (_status(app.extensions["db_engine"], solving.id).status,
+            _status(app.extensions["db_engine"], building.id).status) == ("solving", "failed")  # fmt: skip
+    assert (
+        runs.reap_stale_runs(session=session, older_than=timedelta(seconds=-25)) == 1
+    )  # 40 > -25 + 60
+    session.commit()
+    assert _status(app.extensions["db_engine"], solving.id).status == "failed"
