@@ -188,7 +188,8 @@ def test_a_bad_run_form_says_which_field(client, world):
 
 
 def test_status_json_fails_a_run_whose_worker_is_gone(app, client, session, world):
-    old = utcnow() - timedelta(seconds=app.config["RUN_HEARTBEAT_TIMEOUT_S"] + 5)
+    # the heartbeat timeout, and the 60 s a solving run is given for its solver, both passed
+    old = utcnow() - timedelta(seconds=app.config["RUN_HEARTBEAT_TIMEOUT_S"] + 60 + 5)
     run = MatchRun(park_id=world.park.id, status=RunStatus.solving, heartbeat_at=old,
                    options={"min_lot_t": 1})  # fmt: skip
     session.add(run)
