@@ -107,7 +107,7 @@ def report_pdf(report: FactoryReport) -> bytes:
     for x in report.lines:
         m = cat.get(x.material_key)
         rows.append([_("Supplier") if x.role == "supplier" else _("Receiver"),
-                     m.name(lang) if m else x.material_key, x.partner_industry, _n(x.tonnes),
+                     m.name(lang) if m else x.material_key, x.partner_industry_ko if lang == "ko" else x.partner_industry, _n(x.tonnes),
                      _n(x.disposal_avoided_kg, 0), _n(x.virgin_avoided_kg, 0), _n(x.transport_kg, 0),
                      _n(x.net_kg, 0)])  # fmt: skip
     story.append(_table(rows, [18, 30, 30, 18, 22, 22, 18, 20], s["font"], numeric=(3, 4, 5, 6, 7)))
@@ -115,7 +115,8 @@ def report_pdf(report: FactoryReport) -> bytes:
               Spacer(1, 3 * mm)]  # fmt: skip
     factors = [[_("Material"), _("Factor"), _("kg CO2e per tonne"), _("Source")]]
     for f in report.factors:
-        factors.append([f["material_ko"] if lang == "ko" else f["material"], f["kind"],
+        factors.append([f["material_ko"] if lang == "ko" else f["material"],
+                _("Disposal") if f["kind"] == "disposal" else _("Virgin material avoided"),
                         _n(f["kg_co2e_per_t"]), f"{f['source']} {f['year'] or ''}" + (" *" if f["estimate"] else "")])  # fmt: skip
     story.append(_table(factors, [35, 30, 22, 91], s["font"], numeric=(2,)))
     doc.build(story)

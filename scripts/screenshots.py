@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -149,6 +151,27 @@ def exchange_pages(page: Page, lang: str) -> None:
     shoot(page, f"{lang}-notifications")
 
 
+def results_pages(page: Page, lang: str, db_file: str) -> None:
+    """The park's public results, and (signed in as its coordinator) a factory's ESG report
+    as a page and as its PDF, rendered to PNG with pdftoppm."""
+    page.goto(f"{BASE}/parks/sihwa-banwol?lang={lang}")
+    shoot(page, f"{lang}-park-results")
+    with sqlite3.connect(db_file) as db:
+        (factory_id,) = db.execute(
+            "SELECT l.factory_id FROM proposal p JOIN listing l ON l.id = p.offer_id"
+            " WHERE p.status = 'active' ORDER BY p.net_saved_kg_co2e DESC LIMIT 1"
+        ).fetchone()
+    report = f"{BASE}/factories/{factory_id}/report?from=2026-01&to=2026-12"
+    page.goto(report)
+    shoot(page, f"{lang}-esg-report")
+    pdf = OUT / f"{lang}-esg-report.pdf"
+    pdf.write_bytes(page.request.get(f"{report}&format=pdf").body())
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf),
+                        str(OUT / f"{lang}-esg-report-pdf")], check=True)  # fmt: skip
+        print(f"screenshots/{lang}-esg-report-pdf.png")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -167,6 +190,7 @@ def main() -> None:
                     page.goto(f"{BASE}/materials?q=slag")
                     shoot(page, f"{lang}-materials")
                     sign_in(page, "coordinator@demo.park", "demo-coordinator")
+                    results_pages(page, lang, f"{tmp}/shots.db")
                     coordinator_pages(page, lang)
                     page.context.clear_cookies()
                     page.goto(f"{BASE}/?lang={lang}")

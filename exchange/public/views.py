@@ -19,6 +19,7 @@ from flask import (
     session,
 )
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -94,10 +95,9 @@ def park(slug: str):
 
 def _group_chart(data, cat) -> str:
     lang = str(get_locale() or "ko")
-    items = [
-        (cat.groups.get(r["group"], {}).get(lang, r["group"]), r["tonnes"])
-        for r in data["by_group"]
-    ]
+    names = {g: n.get(lang, g) for g, n in cat.groups.items()}
+    names["small-groups"] = _("Groups of fewer than three factories, together")
+    items = [(names.get(r["group"], r["group"]), r["tonnes"]) for r in data["by_group"]]
     return bar_chart_svg(items, unit="t")
 
 

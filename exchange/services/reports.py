@@ -24,6 +24,7 @@ class ReportLine:
     role: str  # "supplier" (our offer) or "receiver" (our want)
     material_key: str
     partner_industry: str
+    partner_industry_ko: str
     km: float
     mode: str
     tonnes: float = 0.0
@@ -84,7 +85,8 @@ def _line(
     per = 1 / p.tonnes_per_month if p.tonnes_per_month else 0.0
     return ReportLine(
         proposal_id=p.id, role=role, material_key=p.material_key,
-        partner_industry=partner.industry_en or partner.industry_ko, km=p.km, mode=p.mode,
+        partner_industry=partner.industry_en or partner.industry_ko,
+        partner_industry_ko=partner.industry_ko or partner.industry_en, km=p.km, mode=p.mode,
         tonnes=tonnes, disposal_avoided_kg=tonnes * p.disposal_avoided_kg_co2e * per,
         virgin_avoided_kg=tonnes * p.virgin_avoided_kg_co2e * per,
         transport_kg=tonnes * p.transport_kg_co2e * per,
