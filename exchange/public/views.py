@@ -125,7 +125,7 @@ def summary_json():
     """Open data: every park's aggregates and the factors behind them (?park=slug for one)."""
     s = db.session()
     slug = request.args.get("park")
-    ids = [_park_id_or_404(slug)] if slug else [p.id for p in factories.all_parks(session=s)]
+    ids = [_park_id_or_404(slug)] if slug else factories.park_ids(session=s)
     today = _today()
     version = tuple(results.data_version(session=s, park_id=i) for i in ids) + (
         today.isoformat()[:7],

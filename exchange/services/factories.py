@@ -18,6 +18,10 @@ def park_by_slug(*, session: Session, slug: str) -> Park | None:
     return session.get(Park, park_id) if park_id is not None else None
 
 
+def park_ids(*, session: Session) -> list[int]:
+    return list(session.execute(text("SELECT id FROM park ORDER BY id")).scalars())
+
+
 def park_id_by_slug(*, session: Session, slug: str) -> int | None:
     return session.execute(_PARK_ID_BY_SLUG, {"slug": slug}).scalar()
 
