@@ -126,6 +126,7 @@ def coordinator_pages(page: Page, lang: str) -> None:
     shoot(page, f"{lang}-run-form")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/coordination/runs/*")
+    shoot(page, f"{lang}-run-progress")  # as it first shows: queued or under way
     page.wait_for_selector("table.list.proposals, .card.failed, .card.empty", timeout=120_000)
     shoot(page, f"{lang}-run")
     # a proposal of the demo manager's factories, approved so they have something to answer
