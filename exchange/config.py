@@ -27,14 +27,29 @@ class Defaults:
     RUN_HEARTBEAT_TIMEOUT_S = 30.0  # ... and is taken for dead after this long without one
     MAIL_SERVER: str | None = None
     MAIL_SENDER = "exchange@localhost"
+    ENV_PRODUCTION = False  # or EXCHANGE_ENV=production: HTTPS cookies, no generated secret
+
+
+def is_production(app: Flask) -> bool:
+    """EXCHANGE_ENV=production in the environment, or ENV_PRODUCTION in the configuration."""
+    return bool(app.config.get("ENV_PRODUCTION")) or os.environ.get("EXCHANGE_ENV") == "production"
 
 
 def finish(app: Flask) -> None:
-    """Fill what depends on the instance folder: the database path and a dev secret."""
+    """Fill what depends on the instance folder: the database path and a dev secret.
+
+    In production cookies go only over HTTPS and a missing secret stays missing: `flask check`
+    reports it, and sessions cannot be signed until it is set.
+    """
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "exchange.db")
-    if not app.config.get("SECRET_KEY"):
+    if is_production(app):
+        app.config["ENV_PRODUCTION"] = True
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
 
