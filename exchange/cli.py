@@ -1,4 +1,4 @@
-"""Flask commands: db-upgrade, create-user, seed-demo."""
+"""Flask commands: db-upgrade, check, create-user, seed-demo, worker."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from exchange.models import Factory, Park, Role
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_upgrade, db_revision, create_park, create_user, seed_demo, worker):
+    for command in (db_upgrade, db_revision, check, create_park, create_user, seed_demo, worker):
         app.cli.add_command(command)
 
 
@@ -30,6 +30,26 @@ def db_upgrade() -> None:
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     migrate.revision(current_app._get_current_object(), message)
+
+
+@click.command("check")
+@click.option(
+    "--gunicorn-config", default="gunicorn.conf.py", show_default=True,
+    type=click.Path(dir_okay=False), help="the gunicorn settings whose workers count",
+)  # fmt: skip
+@with_appcontext
+def check(gunicorn_config: str) -> None:
+    """Print what is misconfigured for production; exit status 1 if anything is."""
+    from pathlib import Path
+
+    from exchange.checks import run_checks
+
+    findings = run_checks(current_app._get_current_object(), gunicorn_config=Path(gunicorn_config))
+    for level, message in findings:
+        click.echo(f"{level}: {message}")
+    if any(level != "note" for level, _ in findings):
+        raise SystemExit(1)
+    click.echo("ok: ready for production")
 
 
 @click.command("create-park")
