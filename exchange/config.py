@@ -27,6 +27,7 @@ class Defaults:
     RUN_HEARTBEAT_TIMEOUT_S = 30.0  # ... and is taken for dead after this long without one
     MAIL_SERVER: str | None = None
     MAIL_SENDER = "exchange@localhost"
+    TRUSTED_PROXIES = 0  # reverse proxies in front (nginx: 1); their X-Forwarded-* are believed
     ENV_PRODUCTION = False  # or EXCHANGE_ENV=production: HTTPS cookies, no generated secret
 
 

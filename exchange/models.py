@@ -289,3 +289,21 @@ class Notification(SQLModel, table=True):
     link: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in try, kept a day: the lock-out must hold across every gunicorn worker.
+
+    The e-mail is stored as a SHA-256 of its normal form: unknown addresses count too,
+    and the table holds nobody's address in the clear.
+    """
+
+    __table_args__ = (
+        Index("ix_loginattempt_email_at", "email_hash", "at"),
+        Index("ix_loginattempt_ip_at", "ip", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    email_hash: str = Field(max_length=64)
+    ip: str = Field(default="", max_length=45)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    succeeded: bool = False

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from exchange import db
 from exchange.auth.forms import LoginForm, ProfileForm, SetPasswordForm
-from exchange.services import users
+from exchange.services import sign_in, users
 
 bp = Blueprint("auth", __name__)
 
@@ -27,9 +27,13 @@ def _safe_next(target: str | None) -> str | None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(
-            session=db.session(), email=form.email.data, password=form.password.data
-        )
+        s, ip = db.session(), request.remote_addr or ""
+        if sign_in.is_locked(session=s, email=form.email.data, ip=ip):
+            flash(_("Too many failed sign-ins. Please wait 15 minutes and try again."), "error")
+            return render_template("auth/login.html", form=form), 429
+        user = users.authenticate(session=s, email=form.email.data, password=form.password.data)
+        sign_in.record_attempt(session=s, email=form.email.data, ip=ip, succeeded=bool(user))
+        s.commit()
         if user is None:
             flash(_("The e-mail or the password is not right."), "error")
             return render_template("auth/login.html", form=form), 401
