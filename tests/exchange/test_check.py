@@ -23,7 +23,9 @@ def test_check_passes_a_good_configuration(app, monkeypatch):
 
 def test_check_reports_a_missing_secret_and_notes_mail(database_url, monkeypatch):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
-    result = _check(_app(database_url, ENV_PRODUCTION=True))
+    app = _app(database_url, ENV_PRODUCTION=True)
+    result = _check(app)
+    app.extensions["db_engine"].dispose()
     assert result.exit_code == 1
     assert "error: SECRET_KEY is not set" in result.output
     assert "note: MAIL_SERVER is not set" in result.output
