@@ -64,7 +64,7 @@ def index():
     version = tuple(
         (row["park"].id, results.data_version(session=s, park_id=row["park"].id))
         for row in overview
-    ) + (today.isoformat()[:7], id(summary.last_overview()))
+    ) + (today.isoformat()[:7], summary.overview_built_at())
 
     def render():
         for row in overview:

@@ -46,6 +46,7 @@ def _park_overview(*, session: Session) -> list[dict]:
     return out
 
 
-def last_overview() -> object:
-    """The cached overview itself: its identity changes whenever it is rebuilt."""
-    return _overview
+def overview_built_at() -> float:
+    """When the cached overview was built: part of the front page's cache key. (Its id() was
+    before, and a rebuilt list can reuse a freed one's id, keeping an old page.)"""
+    return _overview[0] if _overview is not None else 0.0
