@@ -57,6 +57,15 @@ def _graph(nodes: list[Node], edges: list[Edge]) -> nx.Graph:
     return graph
 
 
+def _ordered(graph: nx.Graph, group: list[str]) -> nx.Graph:
+    """The group's subgraph with its nodes in sorted order: a subgraph view lists them in set
+    order, which changes with the hash seed, so each process would draw another picture."""
+    sub = nx.Graph()
+    sub.add_nodes_from(group)
+    sub.add_edges_from(graph.subgraph(group).edges(data=True))
+    return sub
+
+
 def _component(graph: nx.Graph, seed: int, w: float, h: float) -> dict[str, tuple[float, float]]:
     """One connected group of factories in a `w` x `h` box, spread by a spring layout."""
     if len(graph) == 1:
@@ -83,7 +92,7 @@ def _layout(
         w, h = min(width, CELL * (1.2 + root * 2.2)), CELL * (0.6 + root * 1.3)
         if x + w > width:
             x, y, row_h = 0.0, y + row_h, 0.0
-        for n, (px, py) in _component(graph.subgraph(group), seed, w, h).items():
+        for n, (px, py) in _component(_ordered(graph, group), seed, w, h).items():
             pos[n] = (x + px, y + py)
         x, row_h = x + w, max(row_h, h)
     return pos, y + row_h
