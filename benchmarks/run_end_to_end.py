@@ -100,10 +100,10 @@ class StageClock:
 
 
 @contextmanager
-def fresh_postgresql(url: str) -> Iterator[str]:
+def fresh_postgresql(url: str, suffix: str = "") -> Iterator[str]:
     """A new database on the server `url` points at, dropped afterwards."""
     admin_url = make_url(url)
-    name = f"exchange_bench_{os.getpid()}"
+    name = f"exchange_bench_{os.getpid()}{suffix}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -1,6 +1,8 @@
-"""Flask commands: db-upgrade, check, create-user, seed-demo, worker."""
+"""Flask commands: db-upgrade, check, create-user, seed-demo, worker, export-park, import-park."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -12,7 +14,8 @@ from exchange.models import Factory, Park, Role
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_upgrade, db_revision, check, create_park, create_user, seed_demo, worker):
+    for command in (db_upgrade, db_revision, check, create_park, create_user, seed_demo, worker,
+                    export_park, import_park):  # fmt: skip
         app.cli.add_command(command)
 
 
@@ -40,8 +43,6 @@ def db_revision(message: str) -> None:
 @with_appcontext
 def check(gunicorn_config: str) -> None:
     """Print what is misconfigured for production; exit status 1 if anything is."""
-    from pathlib import Path
-
     from exchange.checks import run_checks
 
     findings = run_checks(current_app._get_current_object(), gunicorn_config=Path(gunicorn_config))
@@ -142,3 +143,61 @@ def worker(once: bool, poll: float) -> None:
         run_worker.work_forever(app, poll_s=poll)
     except KeyboardInterrupt:
         pass
+
+
+@click.command("export-park")
+@click.argument("slug")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path),
+    help="FILE (gzipped if it ends .gz) or a folder for park-SLUG-DATE.json.gz; stdout if left out",
+)  # fmt: skip
+@with_appcontext
+def export_park(slug: str, output: Path | None) -> None:
+    """Write a park's whole data, its users' password hashes included: keep the file secret."""
+    from datetime import date
+
+    from exchange.services import backups
+
+    with db.snapshot_session() as s:
+        park = s.exec(select(Park).where(Park.slug == slug)).first()
+        if park is None:
+            raise click.BadParameter(f"no park with slug {slug!r}", param_hint="SLUG")
+        try:
+            data = backups.export_park(session=s, park=park)
+        except backups.BackupError as error:
+            raise click.ClickException(str(error)) from None
+    if output is None:
+        click.echo(backups.dumps(data), nl=False)  # bytes go out as they are
+        return
+    if output.is_dir():
+        output = output / f"park-{slug}-{date.today():%Y-%m-%d}.json.gz"
+    backups.save(data, output)
+    counts = {name: len(rows) for name, rows in data["tables"].items()}
+    click.echo(f"wrote {output}: {_counted(counts)}", err=True)
+
+
+@click.command("import-park")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def import_park(file) -> None:
+    """Add a park from an export-park file; nothing is added if anything is refused."""
+    from sqlalchemy.exc import IntegrityError
+
+    from exchange.services import backups
+
+    try:
+        data = backups.loads(file.read())
+        with db.session_scope() as s:
+            done = backups.import_park(session=s, data=data)
+    except backups.BackupError as error:
+        raise click.ClickException(f"{file.name}: {error}") from None
+    except IntegrityError as error:  # e.g. a field the file lacks and the table needs
+        raise click.ClickException(f"{file.name}: the database refused it: {error.orig}") from None
+    click.echo(f"imported park {done['park']}: {_counted(done['counts'])}")
+    if done["unknown_people"]:
+        click.echo("not in this database, so their part in the history shows nobody: "
+                   + ", ".join(done["unknown_people"]))  # fmt: skip
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items() if name != "park")

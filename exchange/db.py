@@ -59,3 +59,15 @@ def session_scope() -> Iterator[Session]:
         except Exception:
             s.rollback()
             raise
+
+
+@contextmanager
+def snapshot_session() -> Iterator[Session]:
+    """For reading many tables as of one moment (export-park) while the app writes on."""
+    bound = engine()
+    if bound.dialect.name == "postgresql":
+        bound = bound.execution_options(isolation_level="REPEATABLE READ")
+    with Session(bound) as s:
+        if bound.dialect.name == "sqlite":  # the driver would begin a transaction only to write
+            s.connection().exec_driver_sql("BEGIN")
+        yield s

@@ -35,25 +35,31 @@ def cheap_password_hashing():
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("DATABASE_URL")
-    if url:
+    if not url:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    return migrated(url)
+
+
+def migrated(url: str) -> str:
+    """The database at `url` built by the migrations from nothing (PostgreSQL: its public
+    schema dropped first)."""
+    if not url.startswith("sqlite"):
         engine = make_engine(url)
-        with engine.begin() as conn:  # start from nothing: the migrations must build it all
+        with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    else:
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True})
     migrate.upgrade(app)
     app.extensions["db_engine"].dispose()
     return url
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
+def app_on(url: str):
+    """A test app on `url`; the database is emptied when the test is over."""
     app = create_app(
         {
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": url,
             "SECRET_KEY": "test",
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
@@ -67,6 +73,11 @@ def app(database_url, tmp_path):
         for table in reversed(SQLModel.metadata.sorted_tables):
             conn.execute(table.delete())
     engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    yield from app_on(database_url)
 
 
 @pytest.fixture
