@@ -137,3 +137,8 @@ def test_the_mail_goes_through_smtp_after_the_answer_in_the_users_language(
     assert (message["To"], message["Subject"]) == ("a@x.kr", "새 비밀번호 정하기")
     assert "http://localhost/auth/reset/" in message.get_content()
     assert "60분" in message.get_content()
+
+
+def test_without_a_mail_server_the_app_logs_at_info_so_the_link_is_seen(app):
+    """Flask alone would drop INFO records, and with them every mail written to the log."""
+    assert app.logger.isEnabledFor(logging.INFO)
