@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     config.finish(app)
+    if not app.logger.level:  # Flask would drop info; mails without a server are logged at it
+        app.logger.setLevel(logging.INFO)
 
     db.init_app(app)
     security.init_app(app)

@@ -19,6 +19,7 @@ class Defaults:
     IMPORT_MAX_ROWS = 5000
     PAGE_SIZE = 25
     INVITATION_DAYS = 14
+    RESET_LINK_SECONDS = 3600  # a password-reset link works this long, and once
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -36,10 +36,16 @@ def mail_managers(app: Flask, managers: list[User], text: str, proposal_id: int)
             subject = notification_words(text)
             body = _("%(what)s\n\nSee the exchange and answer here: %(link)s",
                      what=subject, link=link)  # fmt: skip
-        try:
-            send_mail(app, user.email, subject, body)
-        except OSError:  # the step is committed; a mail server that is down must not undo it
-            app.logger.exception("mail to %s failed", user.email)
+        send_quietly(app, user.email, subject, body)
+
+
+def send_quietly(app: Flask, to: str, subject: str, body: str) -> None:
+    """Send, and only log a failure: what the mail reports is committed already, and a mail
+    server that is down must not turn it into an error page."""
+    try:
+        send_mail(app, to, subject, body)
+    except OSError:
+        app.logger.exception("mail to %s failed", to)
 
 
 def notification_words(text: str) -> str:
@@ -49,3 +55,18 @@ def notification_words(text: str) -> str:
         ),
         "exchange-active": _("Both factories accepted: the exchange is active."),
     }.get(text, text)
+
+
+def reset_mail(app: Flask, user: User | None, link: str) -> tuple[str, str]:
+    """The subject and body of a reset link, in the user's language (made for nobody too, so an
+    unknown e-mail costs the same work)."""
+    with force_locale((user and user.locale) or app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("Choose a new password")
+        body = _(
+            "Someone asked for a new password for your account at the by-product exchange.\n\n"
+            "To choose one, open this link within %(minutes)d minutes (it works once):\n"
+            "%(link)s\n\n"
+            "If it was not you, ignore this mail: your password stays as it is.",
+            link=link, minutes=app.config["RESET_LINK_SECONDS"] // 60,
+        )  # fmt: skip
+    return subject, body

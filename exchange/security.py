@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'",
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
         return response
 

@@ -38,14 +38,16 @@ BAD_SHEET = (
 )
 
 
-def serve(db_url: str) -> list[subprocess.Popen]:
-    """The web server and one match-run worker; stop both with `stop()`."""
+def serve(db_url: str, log: Path) -> list[subprocess.Popen]:
+    """The web server (its log, with the mails it would send, to `log`) and one match-run
+    worker; stop both with `stop()`."""
     env = {**os.environ, "DATABASE_URL": db_url}
     flask = [sys.executable, "-m", "flask", "--app", "exchange"]
     subprocess.run([*flask, "db-upgrade"], env=env, check=True, cwd=ROOT)
     subprocess.run([*flask, "seed-demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    server = subprocess.Popen([*flask, "run", "--port", str(PORT)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    with log.open("wb") as out:
+        server = subprocess.Popen([*flask, "run", "--port", str(PORT)], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=out)  # fmt: skip
     worker = subprocess.Popen([*flask, "worker"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     for _ in range(150):
@@ -80,6 +82,30 @@ def shoot(page: Page, name: str) -> None:
     path = OUT / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     print(path.relative_to(ROOT))
+
+
+def reset_pages(page: Page, lang: str, log: Path) -> None:
+    """Forgot your password?: the request, its answer, the link from the server's log (no mail
+    server here), a refused new password, and a link that was used already."""
+    page.goto(f"{BASE}/auth/login?lang={lang}")
+    page.click("main .aside a")
+    shoot(page, f"{lang}-reset-request")
+    page.fill("input[name=email]", "manager2@demo.park")
+    page.click("main form button[type=submit]")
+    shoot(page, f"{lang}-reset-sent")
+    time.sleep(0.5)  # the mail is logged once the answer has gone out
+    link = re.findall(r"http://127\.0\.0\.1:\d+/auth/reset/[\w.-]+", log.read_text())[-1]
+    page.goto(link)
+    page.fill("input[name=password]", "short")
+    page.fill("input[name=confirm]", "short")
+    page.click("main form button[type=submit]")
+    shoot(page, f"{lang}-reset-password-errors")
+    page.fill("input[name=password]", "demo-manager")
+    page.fill("input[name=confirm]", "demo-manager")
+    page.click("main form button[type=submit]")
+    page.context.clear_cookies()
+    page.goto(f"{link}?lang={lang}")
+    shoot(page, f"{lang}-reset-link-used")
 
 
 def manager_pages(page: Page, lang: str, sheet: Path) -> None:
@@ -178,7 +204,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sheet = Path(tmp) / "listings.csv"
         sheet.write_text(BAD_SHEET, encoding="utf-8")
-        processes = serve(f"sqlite:///{tmp}/shots.db")
+        log = Path(tmp) / "server.log"
+        processes = serve(f"sqlite:///{tmp}/shots.db", log)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
@@ -190,6 +217,9 @@ def main() -> None:
                     shoot(page, f"{lang}-home")
                     page.goto(f"{BASE}/materials?q=slag")
                     shoot(page, f"{lang}-materials")
+                    reset_pages(page, lang, log)
+                    page.context.clear_cookies()
+                    page.goto(f"{BASE}/?lang={lang}")
                     sign_in(page, "coordinator@demo.park", "demo-coordinator")
                     results_pages(page, lang, f"{tmp}/shots.db")
                     coordinator_pages(page, lang)

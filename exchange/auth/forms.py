@@ -13,8 +13,14 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
-class SetPasswordForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)],
+                       filters=[lambda v: v.strip() if v else v])  # fmt: skip
+
+
+class PasswordForm(FlaskForm):
+    """A new password, twice: the one rule for invitations and reset links alike."""
+
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(min=10, message=_l("At least 10 characters."))],
@@ -23,6 +29,10 @@ class SetPasswordForm(FlaskForm):
         _l("Password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+
+
+class SetPasswordForm(PasswordForm):
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
 
 
 class ProfileForm(FlaskForm):

@@ -24,6 +24,7 @@ from exchange.services.listing_input import (
 from exchange.services.listings import create_listing
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def _csv_rows(content: bytes) -> list[list[Any]]:
         raise SheetRejected(_("The file is not a sheet: upload a .csv or .xlsx file."))
     if "\x00" in text:
         raise SheetRejected(_("The file is not a sheet: upload a .csv or .xlsx file."))
-    return list(csv.reader(io.StringIO(text)))
+    return [[_uninert(v) for v in row] for row in csv.reader(io.StringIO(text))]
 
 
 def _xlsx_rows(content: bytes) -> list[list[Any]]:
@@ -91,7 +92,7 @@ def _xlsx_rows(content: bytes) -> list[list[Any]]:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise SheetRejected(_("The file is not a sheet: upload a .csv or .xlsx file.")) from None
     try:
-        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        return [[_uninert(v) for v in r] for r in book.worksheets[0].iter_rows(values_only=True)]
     finally:
         book.close()
 
@@ -140,8 +141,22 @@ def export_rows(listings: list[Listing]) -> list[list[Any]]:
 
 def to_csv(rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([[_inert(v) for v in row] for row in rows])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Korean text
+
+
+def _inert(value: Any) -> Any:
+    """Text that begins like a formula would run when the sheet is opened in Excel (CSV
+    injection): an apostrophe before it makes it text, and import takes the apostrophe off."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and isinstance(_cell(value), str):
+        return "'" + value
+    return value
+
+
+def _uninert(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
 
 
 def to_xlsx(rows: list[list[Any]]) -> bytes:
@@ -150,6 +165,9 @@ def to_xlsx(rows: list[list[Any]]) -> bytes:
     sheet.title = "listings"
     for row in rows:
         sheet.append([_cell(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # openpyxl takes text beginning with "=" for a formula
+                cell.data_type = "s"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

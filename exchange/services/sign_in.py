@@ -3,6 +3,10 @@
 Five failures for one e-mail within 15 minutes lock that e-mail for the rest of the window;
 thirty from one address lock the address. Unknown e-mails are counted like known ones, so
 the lock-out says nothing about which accounts exist.
+
+Password-reset requests go in the same table under their own key per e-mail (purpose
+"reset"): three per e-mail in the window, so nobody can flood a mailbox; each one also
+counts as a try from its address, against the same thirty.
 """
 
 from __future__ import annotations
@@ -18,19 +22,24 @@ from exchange.models import LoginAttempt, utcnow
 __all__ = ["WINDOW", "MAX_PER_EMAIL", "MAX_PER_IP", "email_hash", "is_locked", "record_attempt"]
 
 WINDOW = timedelta(minutes=15)
-MAX_PER_EMAIL = 5
+MAX_PER_EMAIL = {"sign-in": 5, "reset": 3}
 MAX_PER_IP = 30
 KEEP = timedelta(days=1)
 
 
-def email_hash(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+def email_hash(email: str, purpose: str = "sign-in") -> str:
+    """The e-mail is never stored in the clear; a purpose other than sign-in gets its own key."""
+    email = email.strip().lower()
+    key = email if purpose == "sign-in" else f"{purpose}:{email}"
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
-def is_locked(*, session: Session, email: str, ip: str, now: datetime | None = None) -> bool:
+def is_locked(
+    *, session: Session, email: str, ip: str, now: datetime | None = None, purpose: str = "sign-in"
+) -> bool:
     """True when the e-mail or the address has used up its failures in the window."""
     since = (now or utcnow()) - WINDOW
-    key = email_hash(email)
+    key = email_hash(email, purpose)
     last_success = session.exec(
         select(func.max(LoginAttempt.at)).where(
             LoginAttempt.email_hash == key, col(LoginAttempt.succeeded).is_(True)
@@ -38,7 +47,7 @@ def is_locked(*, session: Session, email: str, ip: str, now: datetime | None = N
     ).one()
     email_since = max(since, last_success) if last_success is not None else since
     by_email = _failures(session, col(LoginAttempt.email_hash) == key, email_since)
-    if by_email >= MAX_PER_EMAIL:
+    if by_email >= MAX_PER_EMAIL[purpose]:
         return True
     return bool(ip) and _failures(session, col(LoginAttempt.ip) == ip, since) >= MAX_PER_IP
 
@@ -52,9 +61,12 @@ def _failures(session: Session, who, since: datetime) -> int:
     return session.exec(query).one()
 
 
-def record_attempt(*, session: Session, email: str, ip: str, succeeded: bool) -> None:
+def record_attempt(
+    *, session: Session, email: str, ip: str, succeeded: bool, purpose: str = "sign-in"
+) -> None:
     """Keep one try, and forget tries older than a day."""
     now = utcnow()
     session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < now - KEEP))
-    session.add(LoginAttempt(email_hash=email_hash(email), ip=ip[:45], at=now, succeeded=succeeded))
+    key = email_hash(email, purpose)
+    session.add(LoginAttempt(email_hash=key, ip=ip[:45], at=now, succeeded=succeeded))
     session.flush()

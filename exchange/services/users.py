@@ -37,6 +37,13 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def set_password(*, session: Session, user: User, password: str) -> None:
+    """A new password; it also ends every reset link made before (see password_reset)."""
+    user.password_hash = hash_password(password)
+    session.add(user)
+    session.flush()
+
+
 def create_user(
     *,
     session: Session,

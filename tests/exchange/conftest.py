@@ -153,3 +153,26 @@ def sign_in(client, user: User | None) -> None:
             sess["_user_id"] = str(user.id)
             sess["_fresh"] = True
         sess["lang"] = "en"
+
+
+@pytest.fixture
+def outbox(app, monkeypatch) -> list:
+    """Mail goes to an SMTP server that keeps every message in this list."""
+    sent: list = []
+
+    class KeepingSMTP:
+        def __init__(self, host, port, timeout):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, message):
+            sent.append(message)
+
+    monkeypatch.setattr("exchange.mail.smtplib.SMTP", KeepingSMTP)
+    app.config["MAIL_SERVER"] = "mail.example:2525"
+    return sent
