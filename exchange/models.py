@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -84,6 +85,12 @@ class Permit(SQLModel, table=True):
     expires: date | None = None
 
 
+def password_fingerprint(user_id: int | None, password_hash: str) -> str:
+    """A digest of the password hash, never the hash itself: sessions and reset links carry it
+    where anyone holding them can read it."""
+    return hashlib.sha256(f"{user_id}:{password_hash}".encode()).hexdigest()[:32]
+
+
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, index=True, max_length=254)
@@ -105,7 +112,8 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The id and a fingerprint of the password: a new password signs out every session."""
+        return f"{self.id}.{password_fingerprint(self.id, self.password_hash)}"
 
 
 class FactoryManager(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from functools import wraps
 
@@ -43,9 +44,13 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = db.session().get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+def _load_user(session_id: str) -> User | None:
+    """The session's user, unless the password changed since it signed in (see `get_id`)."""
+    user_id = session_id.partition(".")[0]
+    user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.is_active:
+        return None
+    return user if hmac.compare_digest(user.get_id(), session_id) else None
 
 
 def hash_password(password: str) -> str:

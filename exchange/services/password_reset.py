@@ -7,29 +7,23 @@ works once; its timestamp limits it to `max_age` seconds.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session
 
-from exchange.models import User
+from exchange.models import User, password_fingerprint
 
 __all__ = ["make_token", "user_for_token"]
 
 SALT = "password-reset"
 
 
-def _fingerprint(user_id: int, password_hash: str) -> str:
-    """Not the hash itself: the token is signed, not encrypted, and anyone can read it."""
-    return hashlib.sha256(f"{user_id}:{password_hash}".encode()).hexdigest()[:32]
-
-
 def make_token(*, secret_key: str, user: User | None) -> str:
     """A token for `user`; for an e-mail without an account, one that opens nothing but costs
     the same work, so the answer's timing does not tell."""
     user_id, password_hash = (user.id, user.password_hash) if user else (0, "")
-    data = [user_id, _fingerprint(user_id, password_hash)]
+    data = [user_id, password_fingerprint(user_id, password_hash)]
     return URLSafeTimedSerializer(secret_key, salt=SALT).dumps(data)
 
 
@@ -44,5 +38,5 @@ def user_for_token(*, session: Session, secret_key: str, token: str, max_age: in
     user = session.get(User, data[0]) if data[0] > 0 else None
     if user is None or not user.is_active:
         return None
-    current = _fingerprint(user.id, user.password_hash)
+    current = password_fingerprint(user.id, user.password_hash)
     return user if hmac.compare_digest(current, str(data[1])) else None

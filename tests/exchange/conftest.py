@@ -150,7 +150,7 @@ def sign_in(client, user: User | None) -> None:
     with client.session_transaction() as sess:
         sess.clear()
         if user is not None:
-            sess["_user_id"] = str(user.id)
+            sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
         sess["lang"] = "en"
 

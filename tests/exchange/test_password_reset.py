@@ -142,3 +142,21 @@ def test_the_mail_goes_through_smtp_after_the_answer_in_the_users_language(
 def test_without_a_mail_server_the_app_logs_at_info_so_the_link_is_seen(app):
     """Flask alone would drop INFO records, and with them every mail written to the log."""
     assert app.logger.isEnabledFor(logging.INFO)
+
+
+def test_a_new_password_signs_out_every_other_session(client, app, world, session):
+    """A stolen cookie dies with the password: the session carries the password's fingerprint."""
+    from exchange.services import users
+
+    from .conftest import sign_in
+
+    other_browser = app.test_client()
+    sign_in(client, world.manager_a)
+    sign_in(other_browser, world.manager_a)
+    assert other_browser.get("/auth/profile").status_code == 200
+    users.set_password(session=session, user=world.manager_a, password="changed elsewhere")
+    session.commit()
+    for browser in (client, other_browser):
+        answer = browser.get("/auth/profile")
+        assert (answer.status_code, answer.headers["Location"]) == (
+            302, "/auth/login?next=%2Fauth%2Fprofile")  # fmt: skip
