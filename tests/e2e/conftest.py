@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import text
 
 from exchange import create_app, db, migrate
+from exchange.db import make_engine
 from exchange.seed import load_demo
 
 from .live_app import CHROMIUM, ROOT, LiveApp, free_port, launch_chromium, sign_in
@@ -66,11 +67,11 @@ def _empty_database(tmp_path: Path) -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path}/e2e.db"
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "e2e", "TESTING": True})
-    with app.extensions["db_engine"].begin() as conn:
+    engine = make_engine(url)
+    with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
-    app.extensions["db_engine"].dispose()
+    engine.dispose()
     return url
 
 

@@ -65,7 +65,8 @@ class LiveApp:
             ))  # fmt: skip
 
     def __enter__(self) -> LiveApp:
-        self._spawn("server", "run", "--host", "127.0.0.1", "--port", str(self.port))
+        # no reloader even under FLASK_DEBUG: its child would outlive terminate()
+        self._spawn("server", "run", "--no-reload", "--host", "127.0.0.1", "--port", str(self.port))
         self._spawn("worker", "worker", "--poll", "0.3")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
