@@ -6,7 +6,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app exchange
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test db translations messages lint screenshots benchmark clean
+.PHONY: setup browser run test db translations messages lint screenshots benchmark clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed" if sys.version_info < (3, 11) else 0)'
@@ -21,6 +21,23 @@ translations: $(STAMP)
 
 setup: $(STAMP) translations
 
+# Debian's Chromium (and Korean fonts) for the browser tests and screenshots: apt runs only
+# when /usr/bin/chromium is missing, and only as root or with password-less sudo. Without it
+# the browser tests are skipped, or fail when CI is set.
+CHROMIUM := /usr/bin/chromium
+browser: $(CHROMIUM)
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else sudo=none; fi; \
+	if [ "$$sudo" = none ] || ! command -v apt-get >/dev/null; then \
+	  echo "note: no $@, and no apt-get as root: the browser tests (tests/e2e) are skipped"; \
+	else \
+	  $$sudo apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+	    --no-install-recommends chromium chromium-driver fonts-noto-cjk \
+	  || echo "note: installing chromium failed: the browser tests are skipped (fail in CI)"; \
+	fi
+
 db: setup
 	$(FLASK) db-upgrade
 
@@ -31,7 +48,7 @@ run: db
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: setup
+test: setup browser
 	$(BIN)/pytest -q
 
 lint: setup
@@ -42,7 +59,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o exchange/translations/messages.pot .
 	$(BIN)/pybabel update -i exchange/translations/messages.pot -d exchange/translations
 
-screenshots: db
+screenshots: db browser
 	$(BIN)/python scripts/screenshots.py
 
 benchmark: setup

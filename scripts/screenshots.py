@@ -17,17 +17,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.e2e.live_app import LiveApp, launch_chromium  # noqa: E402  (shared with the tests)
+from tests.e2e.live_app import sign_in as sign_in_at  # noqa: E402
+
 OUT = ROOT / "screenshots"
 PORT = int(os.environ.get("SCREENSHOT_PORT", "5055"))
 BASE = f"http://127.0.0.1:{PORT}"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic"]  # fmt: skip
 BAD_SHEET = (
     "kind,material,tonnes_per_month,description,moisture_pct\n"
     "offer,fgd-gypsum,120,탈황석고 정기 출하,8\n"
@@ -38,44 +39,8 @@ BAD_SHEET = (
 )
 
 
-def serve(db_url: str, log: Path) -> list[subprocess.Popen]:
-    """The web server (its log, with the mails it would send, to `log`) and one match-run
-    worker; stop both with `stop()`."""
-    env = {**os.environ, "DATABASE_URL": db_url}
-    flask = [sys.executable, "-m", "flask", "--app", "exchange"]
-    subprocess.run([*flask, "db-upgrade"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*flask, "seed-demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    with log.open("wb") as out:
-        server = subprocess.Popen([*flask, "run", "--port", str(PORT)], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=out)  # fmt: skip
-    worker = subprocess.Popen([*flask, "worker"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
-            return [server, worker]
-        except OSError:
-            time.sleep(0.2)
-    stop([server, worker])
-    raise SystemExit("the app did not start")
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto(f"{BASE}/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("main form button[type=submit]")
+    sign_in_at(page, BASE, email, password)
 
 
 def shoot(page: Page, name: str) -> None:
@@ -204,34 +169,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sheet = Path(tmp) / "listings.csv"
         sheet.write_text(BAD_SHEET, encoding="utf-8")
-        log = Path(tmp) / "server.log"
-        processes = serve(f"sqlite:///{tmp}/shots.db", log)
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-                )
-                for lang in ("ko", "en"):
-                    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale=lang)
-                    page.goto(f"{BASE}/?lang={lang}")
-                    shoot(page, f"{lang}-home")
-                    page.goto(f"{BASE}/materials?q=slag")
-                    shoot(page, f"{lang}-materials")
-                    reset_pages(page, lang, log)
-                    page.context.clear_cookies()
-                    page.goto(f"{BASE}/?lang={lang}")
-                    sign_in(page, "coordinator@demo.park", "demo-coordinator")
-                    results_pages(page, lang, f"{tmp}/shots.db")
-                    coordinator_pages(page, lang)
-                    page.context.clear_cookies()
-                    page.goto(f"{BASE}/?lang={lang}")
-                    sign_in(page, "manager1@demo.park", "demo-manager")
-                    exchange_pages(page, lang)
-                    manager_pages(page, lang, sheet)
-                    page.close()
-                browser.close()
-        finally:
-            stop(processes)
+        app = LiveApp(f"sqlite:///{tmp}/shots.db", PORT, Path(tmp) / "logs")
+        app.flask("db-upgrade")
+        app.flask("seed-demo")
+        with app, sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            for lang in ("ko", "en"):
+                page = browser.new_page(viewport={"width": 1280, "height": 900}, locale=lang)
+                page.goto(f"{BASE}/?lang={lang}")
+                shoot(page, f"{lang}-home")
+                page.goto(f"{BASE}/materials?q=slag")
+                shoot(page, f"{lang}-materials")
+                reset_pages(page, lang, app.logs / "server.log")
+                page.context.clear_cookies()
+                page.goto(f"{BASE}/?lang={lang}")
+                sign_in(page, "coordinator@demo.park", "demo-coordinator")
+                results_pages(page, lang, f"{tmp}/shots.db")
+                coordinator_pages(page, lang)
+                page.context.clear_cookies()
+                page.goto(f"{BASE}/?lang={lang}")
+                sign_in(page, "manager1@demo.park", "demo-manager")
+                exchange_pages(page, lang)
+                manager_pages(page, lang, sheet)
+                page.close()
+            browser.close()
 
 
 if __name__ == "__main__":
