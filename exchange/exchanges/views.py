@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from exchange import catalogue, db
 from exchange.coordination.reasons import refusal
 from exchange.exchanges.forms import CommentForm, DeliveryForm
+from exchange.i18n import format_number
 from exchange.mail import mail_managers, notification_words
 from exchange.models import Park, Proposal, ProposalStatus, Role
 from exchange.services import access, proposal_pages, proposals
@@ -167,7 +168,7 @@ def record_delivery(proposal_id: int):
         flash(refusal(error, "deliver"), "error")
         return _page(item, sides, status=409, delivery_form=form)
     s.commit()
-    flash(_("%(t)s t delivered in %(month)s were recorded.", t=form.tonnes.data,
+    flash(_("%(t)s t delivered in %(month)s were recorded.", t=format_number(form.tonnes.data),
             month=form.month.data.strip()), "success")  # fmt: skip
     return redirect(url_for("exchanges.exchange", proposal_id=item.id))
 

@@ -87,7 +87,7 @@ def park(slug: str):
         cat = catalogue.load()
         return render_template(
             "public/park.html", park=p, results=data, catalogue=cat, group_colours=GROUP_COLOURS,
-            group_chart=_group_chart(data, cat), month_chart=_month_chart(data), network=_network(s, p),
+            group_chart=_group_chart(data, cat), month_chart=_month_chart(data), network=_network(s, p, cat),
         )  # fmt: skip
 
     return _page_for_anyone(f"park:{park_id}", version, render)
@@ -107,8 +107,9 @@ def _month_chart(data) -> str:
     )
 
 
-def _network(s, p) -> str:
-    ko = str(get_locale() or "ko") == "ko"
+def _network(s, p, cat) -> str:
+    lang = str(get_locale() or "ko")
+    ko = lang == "ko"
     nodes, edges = results.network(session=s, park=p)
     if not edges:
         return ""
@@ -117,7 +118,8 @@ def _network(s, p) -> str:
     # every flow drawn alike: a line's width would tell one factory's tonnes
     return network_svg([Node(id=n["id"], label=label[n["id"]]) for n in nodes],
                        [Edge(source=e["source"], target=e["target"], tonnes=1.0, group=e["group"])
-                        for e in edges])  # fmt: skip
+                        for e in edges],
+                       legend={g: n.get(lang, n.get("en", g)) for g, n in cat.groups.items()})  # fmt: skip
 
 
 @bp.get("/api/v1/summary")

@@ -327,6 +327,9 @@ def test_deliveries_are_checked_and_over_delivery_is_409(client, session, world,
     assert client.post(url, data={"month": "2025-06", "tonnes": "95.5"}).status_code == 302
     page = client.get(f"/exchanges/{scene.proposal.id}").get_data(as_text=True)
     assert "2025-06" in page and "95.5" in page
+    assert "95.5 t delivered in 2025-06 were recorded." in page
+    client.post(url, data={"month": "2025-07", "tonnes": "4"})
+    assert "4 t delivered in 2025-07" in client.get(f"/exchanges/{scene.proposal.id}").get_data(as_text=True)
 
 
 def test_approval_mails_both_managers_through_smtp(app, client, world, scene, monkeypatch):

@@ -151,6 +151,9 @@ def test_the_park_page_draws_charts_and_the_network(client, world, two_exchanges
     html = client.get(f"/parks/{world.park.slug}?lang=en").get_data(as_text=True)
     assert html.count("<svg") >= 2  # the groups (folded) and the months; the network too
     assert "Steel" in html  # a factory that did not opt in appears by its industry
+    assert ">Mineral residues<" in html
+    korean = client.get(f"/parks/{world.park.slug}?lang=ko").get_data(as_text=True)
+    assert ">무기성 부산물<" in korean and ">minerals<" not in korean
     assert client.get("/parks/nowhere").status_code == 404
 
 
