@@ -15,6 +15,7 @@ from exchange.exchanges.forms import CommentForm, DeliveryForm
 from exchange.mail import mail_managers, notification_words
 from exchange.models import Park, Proposal, ProposalStatus, Role
 from exchange.services import access, proposal_pages, proposals
+from exchange.services.field_reader import number_text
 
 bp = Blueprint("exchanges", __name__)
 
@@ -159,16 +160,17 @@ def record_delivery(proposal_id: int):
     form = DeliveryForm()
     if not form.validate_on_submit():
         return _page(item, sides, status=422, delivery_form=form)
+    month, tonnes = form.parsed
     try:
         proposals.record_delivery(session=s, proposal=item, user=current_user,
-                                  month=form.first_day(), tonnes=form.tonnes.data)  # fmt: skip
+                                  month=month, tonnes=tonnes)  # fmt: skip
     except proposals.ProposalError as error:
         s.rollback()
         flash(refusal(error, "deliver"), "error")
         return _page(item, sides, status=409, delivery_form=form)
     s.commit()
-    flash(_("%(t)s t delivered in %(month)s were recorded.", t=form.tonnes.data,
-            month=form.month.data.strip()), "success")  # fmt: skip
+    flash(_("%(t)s t delivered in %(month)s were recorded.", t=number_text(tonnes),
+            month=f"{month:%Y-%m}"), "success")  # fmt: skip
     return redirect(url_for("exchanges.exchange", proposal_id=item.id))
 
 
