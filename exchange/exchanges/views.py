@@ -109,7 +109,8 @@ def answer(proposal_id: int, action: str):
     if not form.validate_on_submit():
         return _page(item, sides, status=422, comment_form=form)
     try:
-        managers = _take_step(item, sides, action, form.comment.data or "")
+        managers = proposals.answer(session=s, proposal=item, user=current_user, sides=sides,
+                                    action=action, comment=form.comment.data or "")
     except proposals.ProposalError as error:
         s.rollback()
         flash(refusal(error, action), "error")
@@ -130,24 +131,6 @@ DONE = {
     "suspend": lambda _status: _("The exchange was suspended."),
     "end": lambda _status: _("The exchange was ended."),
 }
-
-
-def _take_step(item: Proposal, sides: list[str], action: str, comment: str) -> list:
-    s, user = db.session(), current_user
-    if action == "accept":
-        left = [side for side in sides if getattr(item, f"{side}_accepted_at") is None]
-        if not left or item.status != ProposalStatus.approved:
-            raise proposals.ProposalError("wrong-status", status=item.status)
-        managers = []
-        for side in left:  # a manager of both factories accepts for both
-            managers += proposals.accept(session=s, proposal=item, user=user, side=side,
-                                         comment=comment)  # fmt: skip
-        return managers
-    if action == "decline":
-        proposals.decline(session=s, proposal=item, user=user, side=sides[0], comment=comment)
-    else:
-        proposals.change_life(session=s, proposal=item, user=user, action=action, comment=comment)
-    return []
 
 
 @bp.post("/<int:proposal_id>/deliveries")

@@ -43,7 +43,11 @@ class FieldReader:
         if isinstance(value, dict | list | tuple):  # a JSON body can nest; no field does
             self.fail(name, _("Enter a single value, not a list or an object."))
             return ""
-        return "" if value is None else str(value).strip()
+        text = "" if value is None else str(value).strip()
+        if "\x00" in text:  # PostgreSQL refuses it in any text column
+            self.fail(name, _("Remove the NUL character from this field."))
+            return ""
+        return text
 
     def fail(self, name: str, message: str) -> None:
         if (name, message) not in self.errors:
