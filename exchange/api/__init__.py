@@ -35,6 +35,5 @@ def init_app(app: Flask) -> None:
     from exchange.security import csrf
 
     app.url_map.converters["id"] = IdConverter
-    bp.register_error_handler(errors.ApiError, errors.handle_api_error)
     csrf.exempt(bp)
     app.register_blueprint(bp, url_prefix="/api/v1")

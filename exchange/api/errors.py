@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from exchange import db
+from exchange.api import bp
 from exchange.services.field_reader import InvalidInput
 
 CODES = {
@@ -58,6 +59,7 @@ def error_response(error: ApiError, headers=None) -> Response:
     return response
 
 
+@bp.errorhandler(ApiError)
 def handle_api_error(error: ApiError) -> Response:
     db.session().rollback()  # nothing half-done is committed by a later step
     return error_response(error)

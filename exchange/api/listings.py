@@ -15,7 +15,7 @@ from exchange.api.auth import api_user
 from exchange.api.errors import ApiError
 from exchange.api.lists import check_fields, int_arg, json_body, page_args, page_body, text_arg
 from exchange.api.openapi import PAGE, doc, query
-from exchange.models import ListingKind, ListingStatus
+from exchange.models import Listing, ListingKind, ListingStatus
 from exchange.services import access, listings
 from exchange.services.listing_input import (
     InvalidListing,
@@ -30,8 +30,8 @@ KINDS = [k.value for k in ListingKind]
 
 
 def _dump(row) -> dict:
-    item = row[0] if isinstance(row, tuple) else row
-    return schemas.ListingSchema().dump(item)
+    """A listing, or a (listing, factory) row of a search."""
+    return schemas.ListingSchema().dump(row if isinstance(row, Listing) else row[0])
 
 
 @bp.get("/listings")

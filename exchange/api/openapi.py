@@ -68,9 +68,11 @@ def _path_params(rule: str) -> tuple[str, list[dict]]:
     return _ARG.sub(lambda m: "{" + m.group(3) + "}", rule), params
 
 
-def _operation(endpoint: str, view: Callable, path_params: list[dict]) -> dict:
+def _operation(rule, view: Callable, path_params: list[dict]) -> dict:
     meta = view.api_doc
-    op = {"operationId": endpoint.removeprefix("api."), "summary": str(meta["summary"]),
+    # one view may serve several fixed paths (approve, reject): each its own operation
+    op_id = "_".join([rule.endpoint.removeprefix("api."), *(rule.defaults or {}).values()])
+    op = {"operationId": op_id, "summary": str(meta["summary"]),
           "tags": [meta["tag"]], "parameters": path_params + meta["params"],
           "security": [] if is_public(view) else [{"token": []}]}  # fmt: skip
     if meta["description"]:
@@ -117,7 +119,7 @@ def build_spec() -> dict:
             continue
         path, params = _path_params(rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, view, params)
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, view, params)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -94,7 +94,8 @@ def _refused(error: proposals.ProposalError, action: str) -> ApiError:
     return ApiError(409, refusal(error, action), code=error.code)
 
 
-@bp.post("/proposals/<id:proposal_id>/<any(approve, reject):action>")
+@bp.post("/proposals/<id:proposal_id>/approve", defaults={"action": "approve"})
+@bp.post("/proposals/<id:proposal_id>/reject", defaults={"action": "reject"})
 @doc(_l("The coordinator approves (both factories are told) or rejects a proposal"),
      tag="proposals", body=schemas.CommentSchema, answer=schemas.ProposalSchema,
      conflict=True)  # fmt: skip
@@ -117,7 +118,8 @@ def decide(proposal_id: int, action: str):
     return schemas.ProposalSchema().dump(item)
 
 
-@bp.post("/proposals/<id:proposal_id>/<any(accept, decline):action>")
+@bp.post("/proposals/<id:proposal_id>/accept", defaults={"action": "accept"})
+@bp.post("/proposals/<id:proposal_id>/decline", defaults={"action": "decline"})
 @doc(_l("A factory's manager accepts or declines an approved proposal for their side"),
      tag="proposals", body=schemas.CommentSchema, answer=schemas.ProposalSchema,
      conflict=True)  # fmt: skip
