@@ -1,6 +1,7 @@
 """Who may do what through /api/v1: every endpoint for every role, as test_access.py does for
 the pages. 401 without a token, 403 for another's factory or park, 404 for what is not there."""
 
+# ruff: noqa: F811  (fixtures imported from other test modules are taken as parameters)
 from __future__ import annotations
 
 import pytest
