@@ -35,5 +35,6 @@ def init_app(app: Flask) -> None:
     from exchange.security import csrf
 
     app.url_map.converters["id"] = IdConverter
+    app.json.ensure_ascii = False  # Korean messages readable in the JSON, not \uXXXX escapes
     csrf.exempt(bp)
     app.register_blueprint(bp, url_prefix="/api/v1")
