@@ -52,7 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from exchange import api
     from exchange.admin.views import bp as admin_bp
+    from exchange.auth import tokens  # noqa: F401  the token routes of the profile page
     from exchange.auth.views import bp as auth_bp
     from exchange.coordination.views import bp as coordination_bp
     from exchange.exchanges.views import bp as exchanges_bp
@@ -65,3 +67,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(coordination_bp, url_prefix="/coordination")
     app.register_blueprint(exchanges_bp, url_prefix="/exchanges")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    api.init_app(app)

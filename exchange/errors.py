@@ -1,10 +1,15 @@
-"""Error pages that say what happened in the reader's language."""
+"""Error pages that say what happened in the reader's language; JSON under /api/."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def _for_api() -> bool:
+    return request.path.startswith("/api/")
 
 
 def init_app(app: Flask) -> None:
@@ -27,13 +32,20 @@ def init_app(app: Flask) -> None:
 
     def handler(code):
         title, message = pages[code]
-        return lambda _e: (
-            render_template("error.html", code=code, title=title(), message=message()),
-            code,
-        )
+
+        def page(error):
+            if _for_api():
+                return _api_error(error)
+            return render_template("error.html", code=code, title=title(), message=message()), code
+
+        return page
 
     for code in pages:
         app.register_error_handler(code, handler(code))
+
+    @app.errorhandler(HTTPException)
+    def _other(error):  # 405, 429 …: JSON under /api/, Werkzeug's own page elsewhere
+        return _api_error(error) if _for_api() else error
 
     @app.errorhandler(CSRFError)
     def _csrf(_e):
@@ -41,3 +53,13 @@ def init_app(app: Flask) -> None:
             "The form expired or was not sent from this site. Reload the page and try again."
         )
         return render_template("error.html", code=400, title=_("Bad request"), message=message), 400
+
+
+def _api_error(error):
+    from exchange.api.errors import http_error
+
+    if not isinstance(error, HTTPException):  # an unexpected exception, seen as a 500
+        from werkzeug.exceptions import InternalServerError
+
+        error = InternalServerError()
+    return http_error(error)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import ValidationError
 from wtforms.fields.choices import SelectChoice
+
+from exchange.services.field_reader import InvalidInput
 
 
 class Finite:
@@ -23,3 +26,24 @@ class Finite:
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms wants them now."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+class CheckedForm(FlaskForm):
+    """A form whose rules live in a service (shared with the API and the sheet import):
+    `check()` returns the parsed input or raises `InvalidInput`, whose messages go to the
+    fields they name."""
+
+    parsed = None
+
+    def check(self):
+        raise NotImplementedError
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        try:
+            self.parsed = self.check()
+        except InvalidInput as bad:
+            for name, message in bad.errors:
+                self[name].errors = list(self[name].errors) + [message]
+            return False
+        return ok

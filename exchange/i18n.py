@@ -11,6 +11,11 @@ babel = Babel()
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
+    if request.path.startswith("/api/"):  # no session there: ?lang=, then Accept-Language
+        if asked in languages:
+            return asked
+        best = request.accept_languages.best_match(languages)
+        return best or current_app.config["BABEL_DEFAULT_LOCALE"]
     if asked in languages:
         session["lang"] = asked
         return asked

@@ -315,3 +315,21 @@ class LoginAttempt(SQLModel, table=True):
     ip: str = Field(default="", max_length=45)
     at: datetime = Field(default_factory=utcnow, index=True)
     succeeded: bool = False
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal token for /api/v1: it acts as its user, with that user's role and no more.
+
+    Only a SHA-256 of the secret is kept (the secret is 256 random bits, so no slow hash is
+    needed); `prefix` is what the profile page shows to tell tokens apart.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(max_length=80)
+    token_hash: str = Field(unique=True, max_length=64)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None

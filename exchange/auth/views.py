@@ -165,4 +165,6 @@ def profile():
         session["lang"] = form.locale.data
         flash(_("Your profile was saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    from exchange.auth.tokens import token_context
+
+    return render_template("auth/profile.html", form=form, **token_context())

@@ -6,89 +6,58 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    FloatField,
-    HiddenField,
-    IntegerField,
-    RadioField,
-    SelectMultipleField,
-    TextAreaField,
-    ValidationError,
-)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length
+from wtforms.widgets import NumberInput
 
-from exchange.forms import Finite, choices
+from exchange.forms import CheckedForm, choices
 from exchange.listings.forms import material_choices
-from exchange.services.problems import DEFAULT_MODES
+from exchange.services.field_reader import number_text
+from exchange.services.proposal_input import COMMENT_MAX
+from exchange.services.run_options import DEFAULTS, FIELDS, parse_run_options
 
 
-class RunForm(FlaskForm):
+def _number(label, default=None):
+    """Text that keeps what was typed; the rules are in services.run_options."""
+    return StringField(label, default=None if default is None else number_text(default),
+                       widget=NumberInput(step="any"))  # fmt: skip
+
+
+class RunForm(CheckedForm):
     """What the matcher may do in this run; blanks mean no limit."""
 
-    min_lot_t = FloatField(_l("Smallest lot (tonnes per month)"), default=0.0,
-                           validators=[InputRequired(), Finite(), NumberRange(min=0)])  # fmt: skip
-    max_partners_per_source = IntegerField(
-        _l("Most partners per offer"), validators=[Optional(), NumberRange(min=1, max=1000)]
+    min_lot_t = _number(_l("Smallest lot (tonnes per month)"), DEFAULTS["min_lot_t"])
+    max_partners_per_source = _number(_l("Most partners per offer"))
+    max_partners_per_sink = _number(_l("Most partners per want"))
+    time_limit_s = _number(_l("Time limit (seconds)"), DEFAULTS["time_limit_s"])
+    truck_factor = _number(_l("Truck: kg CO2e per tonne-km"), DEFAULTS["truck_factor"])
+    truck_circuity = _number(
+        _l("Truck: road distance per straight-line km"), DEFAULTS["truck_circuity"]
     )
-    max_partners_per_sink = IntegerField(
-        _l("Most partners per want"), validators=[Optional(), NumberRange(min=1, max=1000)]
+    rail_factor = _number(_l("Rail: kg CO2e per tonne-km"), DEFAULTS["rail_factor"])
+    rail_circuity = _number(
+        _l("Rail: track distance per straight-line km"), DEFAULTS["rail_circuity"]
     )
-    time_limit_s = FloatField(_l("Time limit (seconds)"), default=60.0,
-                              validators=[InputRequired(), Finite(),
-                                          NumberRange(min=1, max=3600)])  # fmt: skip
-    truck_factor = FloatField(_l("Truck: kg CO2e per tonne-km"),
-                              default=DEFAULT_MODES["truck"]["kg_co2e_per_tkm"],
-                              validators=[InputRequired(), Finite(), NumberRange(min=0)])  # fmt: skip
-    truck_circuity = FloatField(_l("Truck: road distance per straight-line km"),
-                                default=DEFAULT_MODES["truck"]["circuity"],
-                                validators=[InputRequired(), Finite(),
-                                            NumberRange(min=1, max=5)])  # fmt: skip
-    rail_factor = FloatField(_l("Rail: kg CO2e per tonne-km"),
-                             default=DEFAULT_MODES["rail"]["kg_co2e_per_tkm"],
-                             validators=[InputRequired(), Finite(), NumberRange(min=0)])  # fmt: skip
-    rail_circuity = FloatField(_l("Rail: track distance per straight-line km"),
-                               default=DEFAULT_MODES["rail"]["circuity"],
-                               validators=[InputRequired(), Finite(),
-                                           NumberRange(min=1, max=5)])  # fmt: skip
-    scope = RadioField(_l("Which listings take part"), default="all",
+    scope = RadioField(_l("Which listings take part"), default="all", validate_choice=False,
                        choices=choices([("all", _l("All open listings")),
                                         ("materials", _l("Only these materials"))]))  # fmt: skip
     materials = SelectMultipleField(_l("Materials"), validate_choice=False)
+    parsed: dict[str, Any] | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.materials.choices = material_choices(blank=False)
 
-    def validate_materials(self, field):
-        known = {c.value for c in self.materials.choices}
-        if self.scope.data == "materials" and not field.data:
-            raise ValidationError(_l("Choose at least one material, or take all open listings."))
-        if any(key not in known for key in field.data or []):
-            raise ValidationError(_l("Choose materials from the list."))
+    def check(self) -> dict[str, Any]:
+        return parse_run_options({name: self[name].data for name in FIELDS})
 
     def options(self) -> dict[str, Any]:
         """The run's options as services.problems.build_problem reads them."""
-        return {
-            "min_lot_t": self.min_lot_t.data,
-            "max_partners_per_source": self.max_partners_per_source.data,
-            "max_partners_per_sink": self.max_partners_per_sink.data,
-            "time_limit_s": self.time_limit_s.data,
-            "modes": {
-                "truck": {
-                    "kg_co2e_per_tkm": self.truck_factor.data,
-                    "circuity": self.truck_circuity.data,
-                },
-                "rail": {
-                    "kg_co2e_per_tkm": self.rail_factor.data,
-                    "circuity": self.rail_circuity.data,
-                },
-            },  # fmt: skip
-            "materials": sorted(self.materials.data) if self.scope.data == "materials" else [],
-        }
+        return self.parsed
 
 
 class DecisionForm(FlaskForm):
     """Approve, reject, suspend, resume or end, with a comment for the log."""
 
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=COMMENT_MAX)])
     back = HiddenField()

@@ -109,7 +109,8 @@ def answer(proposal_id: int, action: str):
     if not form.validate_on_submit():
         return _page(item, sides, status=422, comment_form=form)
     try:
-        managers = _take_step(item, sides, action, form.comment.data or "")
+        managers = proposals.answer(session=s, proposal=item, user=current_user, sides=sides,
+                                    action=action, comment=form.comment.data or "")
     except proposals.ProposalError as error:
         s.rollback()
         flash(refusal(error, action), "error")
@@ -132,24 +133,6 @@ DONE = {
 }
 
 
-def _take_step(item: Proposal, sides: list[str], action: str, comment: str) -> list:
-    s, user = db.session(), current_user
-    if action == "accept":
-        left = [side for side in sides if getattr(item, f"{side}_accepted_at") is None]
-        if not left or item.status != ProposalStatus.approved:
-            raise proposals.ProposalError("wrong-status", status=item.status)
-        managers = []
-        for side in left:  # a manager of both factories accepts for both
-            managers += proposals.accept(session=s, proposal=item, user=user, side=side,
-                                         comment=comment)  # fmt: skip
-        return managers
-    if action == "decline":
-        proposals.decline(session=s, proposal=item, user=user, side=sides[0], comment=comment)
-    else:
-        proposals.change_life(session=s, proposal=item, user=user, action=action, comment=comment)
-    return []
-
-
 @bp.post("/<int:proposal_id>/deliveries")
 @login_required
 def record_delivery(proposal_id: int):
@@ -160,16 +143,17 @@ def record_delivery(proposal_id: int):
     form = DeliveryForm()
     if not form.validate_on_submit():
         return _page(item, sides, status=422, delivery_form=form)
+    month, tonnes = form.parsed
     try:
         proposals.record_delivery(session=s, proposal=item, user=current_user,
-                                  month=form.first_day(), tonnes=form.tonnes.data)  # fmt: skip
+                                  month=month, tonnes=tonnes)  # fmt: skip
     except proposals.ProposalError as error:
         s.rollback()
         flash(refusal(error, "deliver"), "error")
         return _page(item, sides, status=409, delivery_form=form)
     s.commit()
-    flash(_("%(t)s t delivered in %(month)s were recorded.", t=format_number(form.tonnes.data),
-            month=form.month.data.strip()), "success")  # fmt: skip
+    flash(_("%(t)s t delivered in %(month)s were recorded.", t=format_number(tonnes),
+            month=f"{month:%Y-%m}"), "success")  # fmt: skip
     return redirect(url_for("exchanges.exchange", proposal_id=item.id))
 
 

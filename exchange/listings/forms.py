@@ -23,9 +23,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange import catalogue
-from exchange.forms import Finite, choices
+from exchange.forms import CheckedForm, Finite, choices
 from exchange.models import DisposalRoute, Steadiness
-from exchange.services.listing_input import InvalidListing, ListingInput, parse_listing
+from exchange.services.listing_input import ListingInput, parse_listing
 
 
 def material_choices(blank: bool = True) -> list:
@@ -50,7 +50,7 @@ ROUTE_LABELS = {
 }
 
 
-class ListingForm(FlaskForm):
+class ListingForm(CheckedForm):
     """Text fields on purpose: they keep exactly what was typed when a rule refuses it."""
 
     kind = SelectField(_l("Kind"), choices=choices([("offer", _l("Offer")), ("want", _l("Want"))]))
@@ -89,15 +89,8 @@ class ListingForm(FlaskForm):
         data["show_name"] = bool(self.show_name.data)
         return data
 
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        try:
-            self.parsed = parse_listing(self.raw())
-        except InvalidListing as bad:
-            for name, message in bad.errors:
-                self[name].errors = list(self[name].errors) + [message]
-            return False
-        return ok
+    def check(self) -> ListingInput:
+        return parse_listing(self.raw())
 
 
 def listing_form_class():

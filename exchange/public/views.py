@@ -1,10 +1,11 @@
-"""What anyone may see: the parks' results, open data, the material catalogue, health."""
+"""What anyone may see: the parks' results, open data, the material catalogue, health.
+
+The JSON summary (`/api/v1/summary`) is in the API blueprint, with the rest of /api/v1."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,8 @@ from exchange.services import factories, results, summary
 bp = Blueprint("public", __name__)
 
 
-def _today():
+def park_today():
+    """Today in the parks' time zone: months and years of the figures turn over there."""
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
@@ -60,7 +62,7 @@ def index():
     s = db.session()
     max_age = current_app.config["PUBLIC_OVERVIEW_SECONDS"]
     overview = summary.park_overview(session=s, max_age_s=max_age)
-    today = _today()
+    today = park_today()
     version = tuple(
         (row["park"].id, results.data_version(session=s, park_id=row["park"].id))
         for row in overview
@@ -78,7 +80,7 @@ def index():
 def park(slug: str):
     s = db.session()
     park_id = _park_id_or_404(slug)
-    today = _today()
+    today = park_today()
     version = (results.data_version(session=s, park_id=park_id), today.isoformat()[:7])
 
     def render():
@@ -122,28 +124,9 @@ def _network(s, p, cat) -> str:
                        legend={g: n.get(lang, n.get("en", g)) for g, n in cat.groups.items()})  # fmt: skip
 
 
-@bp.get("/api/v1/summary")
-def summary_json():
-    """Open data: every park's aggregates and the factors behind them (?park=slug for one)."""
-    s = db.session()
-    slug = request.args.get("park")
-    ids = [_park_id_or_404(slug)] if slug else factories.park_ids(session=s)
-    today = _today()
-    version = tuple(results.data_version(session=s, park_id=i) for i in ids) + (
-        today.isoformat()[:7],
-    )
-
-    def body() -> str:
-        parks = [results.park_results(session=s, park=s.get(Park, i), today=today) for i in ids]
-        return json.dumps({"format": "exchange-summary/1", "parks": parks}, ensure_ascii=False)
-
-    text_ = results.memo(0, version, f"summary:{','.join(map(str, ids))}", body)
-    return Response(text_, mimetype="application/json")
-
-
 @bp.get("/parks/<slug>/summary.csv")
 def summary_csv(slug: str):
-    data = results.park_results(session=db.session(), park=_park_or_404(slug), today=_today())
+    data = results.park_results(session=db.session(), park=_park_or_404(slug), today=park_today())
     buffer = io.StringIO()
     out = csv.writer(buffer)
     out.writerow(["park", "section", "key", "tonnes", "t_co2e", "note"])

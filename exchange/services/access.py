@@ -77,3 +77,19 @@ def get_park(*, session: Session, user: User, park_id: int) -> Park:
     if not can_coordinate_park(user=user, park=park):
         raise Forbidden()
     return park
+
+
+def list_scope(
+    *, session: Session, user: User, park_id: int | None
+) -> tuple[int | None, list[int] | None]:
+    """What a list may show this user, as (park id, factory ids); None: no limit.
+
+    Admins see every park (or the one asked for), coordinators their own park (another park
+    is 403), managers their own factories."""
+    if user.role == Role.admin:
+        return park_id, None
+    if user.role == Role.coordinator:
+        if park_id is not None and park_id != user.park_id:
+            raise Forbidden()
+        return user.park_id, None
+    return park_id, sorted(managed_factory_ids(session=session, user=user))

@@ -8,7 +8,8 @@ are byte-identical, and a park can move into a server that already holds other p
 
 Not exported: `loginattempt`. Sign-in tries are the server's defence against guessing, kept a
 day and keyed by a hash of whatever e-mail was typed and the caller's address: they belong to
-no park, and a restored park starts without lock-outs.
+no park, and a restored park starts without lock-outs. The members' API tokens are exported
+(as hashes, like the passwords), so a restored park's programs keep working.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy import Column, Table, insert, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
 from exchange.models import (
+    ApiToken,
     Delivery,
     Factory,
     FactoryManager,
@@ -47,7 +49,7 @@ FORMAT = "exchange-park/1"
 # in an order where every row's references come before it (a run's retry_of excepted)
 TABLES: tuple[type[SQLModel], ...] = (
     Park, Factory, Permit, User, FactoryManager, Invitation, Listing, ListingChange,
-    MatchRun, Proposal, ProposalEvent, UnmatchedOffer, Delivery, Notification,
+    MatchRun, Proposal, ProposalEvent, UnmatchedOffer, Delivery, Notification, ApiToken,
 )  # fmt: skip
 NOT_PARK_DATA: tuple[type[SQLModel], ...] = (LoginAttempt,)
 
@@ -101,6 +103,7 @@ def _row_filters(park_id: int) -> dict[str, Any]:
         ),
         "delivery": col(Delivery.proposal_id).in_(proposals),
         "notification": col(Notification.user_id).in_(members),
+        "apitoken": col(ApiToken.user_id).in_(members),
     }
 
 

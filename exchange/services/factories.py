@@ -37,11 +37,14 @@ def park_factories(*, session: Session, park_id: int) -> list[Factory]:
 
 
 def search_factories(
-    *, session: Session, park_id: int | None, text: str = "", page: int = 1, per_page: int = 25
-) -> Page:
+    *, session: Session, park_id: int | None, text: str = "", page: int = 1, per_page: int = 25,
+    factory_ids: list[int] | None = None,
+) -> Page:  # fmt: skip
     query = select(Factory)
     if park_id is not None:
         query = query.where(Factory.park_id == park_id)
+    if factory_ids is not None:
+        query = query.where(col(Factory.id).in_(factory_ids))
     if text:
         like = f"%{text}%"
         query = query.where(

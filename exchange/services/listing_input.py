@@ -7,7 +7,6 @@ form fields, sheet columns, API keys. Each property `p` of the catalogue has thr
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,9 +17,7 @@ from flask_babel import gettext as _
 
 from exchange import catalogue
 from exchange.models import DisposalRoute, ListingKind, Steadiness
-
-TRUE_WORDS = {"1", "true", "yes", "y", "on", "예", "네", "o"}
-FALSE_WORDS = {"0", "false", "no", "n", "off", "아니오", "아니요", "x", ""}
+from exchange.services.field_reader import FieldReader, InvalidInput, number_text
 
 
 def base_columns() -> list[str]:
@@ -67,92 +64,8 @@ class ListingInput:
         return data
 
 
-class InvalidListing(ValueError):
+class InvalidListing(InvalidInput):
     """Raised with every problem found, each as (field, message)."""
-
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(f"{f}: {m}" for f, m in errors))
-        self.errors = errors
-
-
-class _Reader:
-    """Reads typed values out of the raw mapping, collecting errors instead of stopping."""
-
-    def __init__(self, raw: Mapping[str, Any]):
-        self.raw = raw
-        self.errors: list[tuple[str, str]] = []
-
-    def text(self, name: str) -> str:
-        value = self.raw.get(name)
-        return "" if value is None else str(value).strip()
-
-    def fail(self, name: str, message: str) -> None:
-        self.errors.append((name, message))
-
-    def number(self, name: str, *, required=False, minimum=None, above=None, maximum=None):
-        text = self.text(name).replace(",", "")
-        if not text:
-            if required:
-                self.fail(name, _("This field is required."))
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            self.fail(name, _("Enter a number."))
-            return None
-        if not math.isfinite(value):
-            self.fail(name, _("Enter a finite number."))
-        elif above is not None and value <= above:
-            self.fail(name, _("Must be greater than %(n)s.", n=_fmt(above)))
-        elif minimum is not None and value < minimum:
-            self.fail(name, _("Must be at least %(n)s.", n=_fmt(minimum)))
-        elif maximum is not None and value > maximum:
-            self.fail(name, _("Must be at most %(n)s.", n=_fmt(maximum)))
-        else:
-            return value
-        return None
-
-    def boolean(self, name: str, default: bool = False) -> bool:
-        text = self.text(name).casefold()
-        if name not in self.raw or self.raw.get(name) is None:
-            return default
-        if isinstance(self.raw.get(name), bool):
-            return self.raw[name]
-        if text in TRUE_WORDS:
-            return True
-        if text in FALSE_WORDS:
-            return False if text else default
-        self.fail(name, _("Enter yes or no."))
-        return default
-
-    def date(self, name: str) -> date | None:
-        value = self.raw.get(name)
-        if isinstance(value, date):
-            return value
-        text = self.text(name)
-        if not text:
-            return None
-        try:
-            return date.fromisoformat(text[:10])
-        except ValueError:
-            self.fail(name, _("Enter a date as YYYY-MM-DD."))
-            return None
-
-    def choice(self, name: str, allowed: list[str], default: str | None = None) -> str | None:
-        text = self.text(name).lower()
-        if not text:
-            if default is None:
-                self.fail(name, _("This field is required."))
-            return default
-        if text not in allowed:
-            self.fail(name, _("Choose one of: %(options)s.", options=", ".join(allowed)))
-            return default
-        return text
-
-
-def _fmt(n: float) -> str:
-    """A number as a person would type it back: 180000, not 1.8e+05 or 180000.0."""
-    return str(int(n)) if float(n).is_integer() and abs(n) < 1e15 else repr(float(n))
 
 
 def material_key(text: str) -> str | None:
@@ -175,7 +88,7 @@ def material_key(text: str) -> str | None:
 
 def parse_listing(raw: Mapping[str, Any]) -> ListingInput:
     """Check a listing's fields; raise `InvalidListing` naming every bad field."""
-    r = _Reader(raw)
+    r = FieldReader(raw)
     kind = r.choice("kind", [k.value for k in ListingKind])
     material = _material(r, "material", required=True)
     tonnes = r.number("tonnes_per_month", required=True, above=0)
@@ -197,7 +110,7 @@ def parse_listing(raw: Mapping[str, Any]) -> ListingInput:
     return data
 
 
-def _material(r: _Reader, name: str, required: bool = False) -> str | None:
+def _material(r: FieldReader, name: str, required: bool = False) -> str | None:
     text = r.text(name)
     if not text:
         if required:
@@ -212,7 +125,7 @@ def _material(r: _Reader, name: str, required: bool = False) -> str | None:
     return key
 
 
-def _check_period(r: _Reader, data: ListingInput) -> None:
+def _check_period(r: FieldReader, data: ListingInput) -> None:
     if data.steadiness != Steadiness.one_off:
         return
     if data.available_from is None:
@@ -223,7 +136,7 @@ def _check_period(r: _Reader, data: ListingInput) -> None:
         r.fail("available_until", _("The end date is before the start date."))
 
 
-def _offer_fields(r: _Reader, data: ListingInput) -> None:
+def _offer_fields(r: FieldReader, data: ListingInput) -> None:
     cat = catalogue.load()
     material = cat.get(data.material_key)
     data.hazardous = r.boolean("hazardous", default=bool(material and material.hazardous))
@@ -237,10 +150,10 @@ def _offer_fields(r: _Reader, data: ListingInput) -> None:
             data.properties[key] = value
 
 
-def _want_fields(r: _Reader, data: ListingInput) -> None:
+def _want_fields(r: FieldReader, data: ListingInput) -> None:
     cat = catalogue.load()
     accepts = [data.material_key] if data.material_key else []
-    for word in re.split(r"[;,\s]+", r.text("accepts")):
+    for word in r.words("accepts"):
         if not word:
             continue
         key = material_key(word)
@@ -272,7 +185,7 @@ def listing_to_raw(listing) -> dict[str, Any]:
         "material": listing.material_key,
         "accepts": " ".join(k for k in listing.accepts.split() if k != listing.material_key),
         "description": listing.description,
-        "tonnes_per_month": _fmt(listing.tonnes_per_month),
+        "tonnes_per_month": number_text(listing.tonnes_per_month),
         "steadiness": listing.steadiness,
         "available_from": listing.available_from.isoformat() if listing.available_from else "",
         "available_until": listing.available_until.isoformat() if listing.available_until else "",
@@ -287,11 +200,11 @@ def listing_to_raw(listing) -> dict[str, Any]:
         "max_km",
     ):
         value = getattr(listing, name)
-        raw[name] = "" if value is None else _fmt(value)
+        raw[name] = "" if value is None else number_text(value)
     for key, value in (listing.properties or {}).items():
-        raw[key] = _fmt(value)
+        raw[key] = number_text(value)
     for key, bounds in (listing.requirements or {}).items():
         for side in ("min", "max"):
             if side in bounds:
-                raw[f"{side}_{key}"] = _fmt(bounds[side])
+                raw[f"{side}_{key}"] = number_text(bounds[side])
     return raw

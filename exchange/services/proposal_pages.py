@@ -21,6 +21,7 @@ from exchange.models import (
     User,
     utcnow,
 )
+from exchange.services.pages import Page, paginate
 
 # from approval on, both factories know whom they deal with
 NAMES_SHOWN = (ProposalStatus.approved, ProposalStatus.active, ProposalStatus.suspended,
@@ -110,3 +111,28 @@ def mark_read(*, session: Session, user: User) -> None:
         .values(read_at=utcnow())
     )
     session.flush()
+
+
+def search_proposals(
+    *, session: Session, park_id: int | None, factory_ids: list[int] | None,
+    statuses: tuple[str, ...], run_id: int | None = None, material: str | None = None,
+    page: int = 1, per_page: int = 25,
+) -> Page:  # fmt: skip
+    """Proposals in the given statuses, most CO2e saved first; with `factory_ids`, only those
+    that touch one of these factories (a manager's)."""
+    query = select(Proposal).where(col(Proposal.status).in_(statuses))
+    if park_id is not None:
+        query = query.where(Proposal.park_id == park_id)
+    if run_id is not None:
+        query = query.where(Proposal.run_id == run_id)
+    if material:
+        query = query.where(Proposal.material_key == material)
+    if factory_ids is not None:
+        offer, want = Listing.__table__.alias("offer"), Listing.__table__.alias("want")
+        query = (
+            query.join(offer, offer.c.id == Proposal.offer_id)
+            .join(want, want.c.id == Proposal.want_id)
+            .where(offer.c.factory_id.in_(factory_ids) | want.c.factory_id.in_(factory_ids))
+        )
+    query = query.order_by(col(Proposal.net_saved_kg_co2e).desc(), col(Proposal.id))
+    return paginate(session=session, query=query, page=page, per_page=per_page)

@@ -162,6 +162,29 @@ def accept(
     return []
 
 
+def answer(
+    *, session: Session, proposal: Proposal, user: User, sides: list[str], action: str,
+    comment: str = "",
+) -> list[User]:  # fmt: skip
+    """A factory manager's answer for the side(s) they manage: accept, decline, suspend or
+    end. A manager of both factories accepts for both. Returns the managers to mail."""
+    if action == "accept":
+        left = [side for side in sides if getattr(proposal, f"{side}_accepted_at") is None]
+        if not left or proposal.status != ProposalStatus.approved:
+            raise ProposalError("wrong-status", status=proposal.status)
+        managers = []
+        for side in left:
+            managers += accept(session=session, proposal=proposal, user=user, side=side,
+                               comment=comment)  # fmt: skip
+        return managers
+    if action == "decline":
+        decline(session=session, proposal=proposal, user=user, side=sides[0], comment=comment)
+    else:
+        change_life(session=session, proposal=proposal, user=user, action=action,
+                    comment=comment)  # fmt: skip
+    return []
+
+
 def decline(
     *, session: Session, proposal: Proposal, user: User, side: str, comment: str = ""
 ) -> None:

@@ -110,9 +110,16 @@ def test_the_demo_park_comes_back_equal(session, demo, restore_app, restored):
 def test_after_a_restore_people_sign_in_and_the_figures_are_the_same(
     app, session, demo, restore_app, restored
 ):
+    from exchange.services import api_tokens
+
+    coordinator = session.exec(select(User).where(User.email == "coordinator@demo.park")).one()
+    _, secret = api_tokens.create_token(session=session, user=coordinator, name="dashboard")
+    session.commit()
     backups.import_park(session=restored, data=backups.export_park(session=session, park=demo))
     restored.commit()
     client = restore_app.test_client()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert (me.status_code, me.get_json()["email"]) == (200, "coordinator@demo.park")
     wrong = client.post("/auth/login", data={"email": "coordinator@demo.park", "password": "x"})
     assert wrong.status_code == 401
     ok = client.post(

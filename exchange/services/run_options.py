@@ -1,0 +1,67 @@
+"""The options of a match run, checked once for the run form and the API alike.
+
+Input is a flat mapping with the form's field names; blanks take the defaults below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+
+from exchange import catalogue
+from exchange.services.field_reader import FieldReader
+from exchange.services.problems import DEFAULT_MODES
+
+DEFAULTS = {
+    "min_lot_t": 0.0,
+    "time_limit_s": 60.0,
+    "truck_factor": DEFAULT_MODES["truck"]["kg_co2e_per_tkm"],
+    "truck_circuity": DEFAULT_MODES["truck"]["circuity"],
+    "rail_factor": DEFAULT_MODES["rail"]["kg_co2e_per_tkm"],
+    "rail_circuity": DEFAULT_MODES["rail"]["circuity"],
+}
+# (minimum, maximum) of each number; None: no bound
+BOUNDS = {
+    "min_lot_t": (0, None),
+    "time_limit_s": (1, 3600),
+    "truck_factor": (0, None),
+    "truck_circuity": (1, 5),
+    "rail_factor": (0, None),
+    "rail_circuity": (1, 5),
+}
+PARTNERS = ("max_partners_per_source", "max_partners_per_sink")
+FIELDS = (*DEFAULTS, *PARTNERS, "scope", "materials")
+
+
+def parse_run_options(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's options as services.problems.build_problem reads them; raises
+    `InvalidInput` naming every bad field.
+
+    `scope` is "all" or "materials"; without it, naming materials means only those."""
+    r = FieldReader(raw)
+    values = {}
+    for name, default in DEFAULTS.items():
+        low, high = BOUNDS[name]
+        value = r.number(name, minimum=low, maximum=high)
+        values[name] = default if value is None else value
+    partners = {name: r.whole(name, minimum=1, maximum=1000) for name in PARTNERS}
+    materials = r.words("materials")
+    scope = r.choice("scope", ["all", "materials"], default="materials" if materials else "all")
+    if scope == "materials" and not materials:
+        r.fail("materials", _("Choose at least one material, or take all open listings."))
+    if any(key not in catalogue.load().materials for key in materials):
+        r.fail("materials", _("Choose materials from the list."))
+    r.check()
+    return {
+        "min_lot_t": values["min_lot_t"],
+        **partners,
+        "time_limit_s": values["time_limit_s"],
+        "modes": {
+            mode: {"kg_co2e_per_tkm": values[f"{mode}_factor"],
+                   "circuity": values[f"{mode}_circuity"]}
+            for mode in ("truck", "rail")
+        },  # fmt: skip
+        "materials": sorted(set(materials)) if scope == "materials" else [],
+    }
