@@ -132,6 +132,17 @@ def coordinator_pages(page: Page, lang: str) -> None:
     shoot(page, f"{lang}-proposal-approved")
 
 
+def api_pages(page: Page, lang: str) -> None:
+    """A token made on the profile page (its secret shown once), then the API's description."""
+    page.goto(f"{BASE}/auth/profile?lang={lang}")
+    page.fill("form[action$='/tokens'] input[name=name]", "ERP" if lang == "en" else "전사 ERP")
+    page.fill("form[action$='/tokens'] input[name=days]", "90")
+    page.click("form[action$='/tokens'] button[type=submit]")
+    shoot(page, f"{lang}-profile-token")
+    page.goto(f"{BASE}/api/v1/docs?lang={lang}")
+    shoot(page, f"{lang}-api-docs")
+
+
 def exchange_pages(page: Page, lang: str) -> None:
     page.goto(f"{BASE}/exchanges/?lang={lang}")
     shoot(page, f"{lang}-exchanges")
@@ -186,6 +197,7 @@ def main() -> None:
                 sign_in(page, "coordinator@demo.park", "demo-coordinator")
                 results_pages(page, lang, f"{tmp}/shots.db")
                 coordinator_pages(page, lang)
+                api_pages(page, lang)
                 page.context.clear_cookies()
                 page.goto(f"{BASE}/?lang={lang}")
                 sign_in(page, "manager1@demo.park", "demo-manager")

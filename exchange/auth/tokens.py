@@ -4,7 +4,7 @@ Kept apart from the sign-in views: they change for different reasons."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -56,7 +56,10 @@ def revoke_token(token_id: int):
     s = db.session()
     if not ActionForm().validate_on_submit():
         return redirect(url_for("auth.profile"))
-    if api_tokens.revoke_token(session=s, user=current_user, token_id=token_id):
+    revoked = api_tokens.revoke_token(session=s, user=current_user, token_id=token_id)
+    if revoked is None:
+        abort(404)
+    if revoked:
         s.commit()
         flash(_("The token was revoked: programs using it are refused from now on."), "success")
     else:

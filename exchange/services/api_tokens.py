@@ -44,8 +44,12 @@ def user_tokens(*, session: Session, user: User) -> list[ApiToken]:
     return sorted(rows, key=lambda t: (t.revoked_at is not None, -(t.id or 0)))
 
 
-def revoke_token(*, session: Session, user: User, token_id: int) -> bool:
-    """Revoke one of the user's own tokens; False when it is not theirs or already revoked."""
+def revoke_token(*, session: Session, user: User, token_id: int) -> bool | None:
+    """Revoke one of the user's own tokens; False when it was revoked already, None when the
+    user has no token of that id (someone else's is as good as none)."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        return None
     done = session.execute(
         update(ApiToken)
         .where(col(ApiToken.id) == token_id, col(ApiToken.user_id) == user.id,

@@ -38,9 +38,12 @@ def urls(app, rule: Rule, ids: dict[str, int]) -> list[str]:
                if isinstance(conv, AnyConverter)}  # fmt: skip
     missing = set(int_args(rule)) - set(ids)
     assert not missing, f"{rule.rule}: tell this test which object {missing} should name"
-    text = {name: "x" for name in set(rule.arguments) - set(options) - set(int_args(rule))}
+    fixed = dict(rule.defaults or {})  # e.g. the API's approve and reject: one view, two paths
+    text = {name: "x" for name in set(rule.arguments) - set(options) - set(int_args(rule))
+            - set(fixed)}  # fmt: skip
     with app.test_request_context():
-        return [url_for(rule.endpoint, **ids, **text, **dict(zip(options, combo, strict=True)))
+        return [url_for(rule.endpoint, **ids, **text, **fixed,
+                        **dict(zip(options, combo, strict=True)))
                 for combo in itertools.product(*options.values())]  # fmt: skip
 
 

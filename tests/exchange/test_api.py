@@ -46,7 +46,7 @@ def test_a_token_made_on_the_profile_page_works_once_shown_and_stops_when_revoke
 def test_another_users_token_cannot_be_revoked(client, session, world, tokens):
     victim = session.exec(select(ApiToken).where(ApiToken.user_id == world.manager_b.id)).one()
     sign_in(client, world.manager_a)
-    client.post(f"/auth/profile/tokens/{victim.id}/revoke")
+    assert client.post(f"/auth/profile/tokens/{victim.id}/revoke").status_code == 404
     assert client.get("/api/v1/me", headers=auth(tokens["manager_b"])).status_code == 200
 
 

@@ -35,7 +35,7 @@ FORM = {"comment": "swapped", "month": "2025-06", "tonnes": "5", "kind": "offer"
         "truck_factor": "0.1", "truck_circuity": "1.3", "rail_factor": "0.03",
         "rail_circuity": "1.2", "scope": "all", "email": "x@x.kr", "role": "manager"}  # fmt: skip
 ID_KINDS = {"factory_id": "factories", "listing_id": "listings", "run_id": "runs",
-            "proposal_id": "proposals"}  # fmt: skip
+            "proposal_id": "proposals", "token_id": "tokens"}  # fmt: skip
 
 
 @pytest.fixture
@@ -55,7 +55,8 @@ def strict_app(database_url):
 def _own_ids(scene) -> dict[str, int]:
     """Manager A's own objects, for requests refused before any object is looked at."""
     return {"factory_id": scene.factories["A"].id, "listing_id": scene.listings["la"].id,
-            "run_id": scene.runs["rp"].id, "proposal_id": scene.proposals["pa"].id}  # fmt: skip
+            "run_id": scene.runs["rp"].id, "proposal_id": scene.proposals["pa"].id,
+            "token_id": scene.tokens["manager_a"].id}  # fmt: skip
 
 
 def _post_data() -> dict:
@@ -229,11 +230,11 @@ def test_one_address_gets_thirty_tries_of_either_kind(client, world):
 # manages factory A only; the coordinator coordinates park P, the other coordinator park Q.
 FOREIGN = {
     "manager_a": {"factories": ["B", "C"], "listings": ["lb", "lc"], "runs": ["rp", "rq"],
-                  "proposals": ["pb", "pq"]},
+                  "proposals": ["pb", "pq"], "tokens": ["manager_b", "coordinator"]},
     "coordinator": {"factories": ["C", "E"], "listings": ["lc", "le"], "runs": ["rq"],
-                    "proposals": ["pq"]},
+                    "proposals": ["pq"], "tokens": ["manager_a", "other_coordinator"]},
     "other_coordinator": {"factories": ["A", "D"], "listings": ["la", "ld"], "runs": ["rp"],
-                          "proposals": ["pa", "pb"]},
+                          "proposals": ["pa", "pb"], "tokens": ["coordinator"]},
 }  # fmt: skip
 
 
@@ -377,7 +378,9 @@ def test_markup_is_trusted_only_where_it_was_built_escaped():
         for line in path.read_text(encoding="utf-8").splitlines()
         if re.search(r"\|\s*safe\b|Markup\(|autoescape\s+false", line)
     )
-    assert places == {"templates/public/park.html": 3, "exchange/coordination/run_page.py": 1}
+    # and two links built from url_for() and our own translations, put into a translated sentence
+    assert places == {"templates/public/park.html": 3, "exchange/coordination/run_page.py": 1,
+                      "templates/api/docs.html": 1, "templates/auth/_tokens.html": 1}  # fmt: skip
 
 
 def test_sheets_never_carry_a_formula_out(client, world, scene, session):

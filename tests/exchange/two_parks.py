@@ -15,6 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel
 
 from exchange.models import (
+    ApiToken,
     Delivery,
     Factory,
     Invitation,
@@ -26,6 +27,7 @@ from exchange.models import (
     ProposalStatus,
     utcnow,
 )
+from exchange.services.api_tokens import create_token
 from exchange.services.listing_input import parse_listing
 from exchange.services.listings import create_listing
 
@@ -39,6 +41,7 @@ class TwoParks:
     listings: dict[str, Listing]
     runs: dict[str, MatchRun]
     proposals: dict[str, Proposal]
+    tokens: dict[str, ApiToken]
 
 
 def _factory(s: Session, park: Park, slug: str) -> Factory:
@@ -84,8 +87,10 @@ def make_two_parks(app, s: Session, world) -> TwoParks:
             "pq": _proposal(s, runs["rq"], lst["lc"], lst["le"], ProposalStatus.approved),
         }
         s.add(Delivery(proposal_id=props["pa"].id, month=date(2025, 6, 1), tonnes=20))
+        tokens = {who: create_token(session=s, user=getattr(world, who), name=who)[0]
+                  for who in ("manager_a", "manager_b", "coordinator", "other_coordinator")}  # fmt: skip
     s.commit()
-    return TwoParks(factories=f, listings=lst, runs=runs, proposals=props)
+    return TwoParks(factories=f, listings=lst, runs=runs, proposals=props, tokens=tokens)
 
 
 def make_it_evil(s: Session, world, scene: TwoParks) -> None:
