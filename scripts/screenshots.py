@@ -43,10 +43,14 @@ def sign_in(page: Page, email: str, password: str) -> None:
     sign_in_at(page, BASE, email, password)
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, full_page: bool = True) -> None:
     path = OUT / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     print(path.relative_to(ROOT))
+
+
+def _reset_links(log: Path) -> list[str]:
+    return re.findall(r"http://127\.0\.0\.1:\d+/auth/reset/[\w.-]+", log.read_text())
 
 
 def reset_pages(page: Page, lang: str, log: Path) -> None:
@@ -56,10 +60,16 @@ def reset_pages(page: Page, lang: str, log: Path) -> None:
     page.click("main .aside a")
     shoot(page, f"{lang}-reset-request")
     page.fill("input[name=email]", "manager2@demo.park")
+    before = len(_reset_links(log))
     page.click("main form button[type=submit]")
     shoot(page, f"{lang}-reset-sent")
-    time.sleep(0.5)  # the mail is logged once the answer has gone out
-    link = re.findall(r"http://127\.0\.0\.1:\d+/auth/reset/[\w.-]+", log.read_text())[-1]
+    for _ in range(100):  # the mail is logged once the answer has gone out
+        if len(links := _reset_links(log)) > before:
+            break
+        time.sleep(0.1)
+    else:
+        raise SystemExit(f"no reset link in the server's log:\n{log.read_text()[-2000:]}")
+    link = links[-1]
     page.goto(link)
     page.fill("input[name=password]", "short")
     page.fill("input[name=confirm]", "short")
@@ -135,12 +145,14 @@ def coordinator_pages(page: Page, lang: str) -> None:
 def api_pages(page: Page, lang: str) -> None:
     """A token made on the profile page (its secret shown once), then the API's description."""
     page.goto(f"{BASE}/auth/profile?lang={lang}")
-    page.fill("form[action$='/tokens'] input[name=name]", "ERP" if lang == "en" else "전사 ERP")
-    page.fill("form[action$='/tokens'] input[name=days]", "90")
+    page.fill("form[action$='/tokens'] input[name=token-name]", "ERP" if lang == "en" else "전사 ERP")
+    page.fill("form[action$='/tokens'] input[name=token-days]", "90")
     page.click("form[action$='/tokens'] button[type=submit]")
     shoot(page, f"{lang}-profile-token")
     page.goto(f"{BASE}/api/v1/docs?lang={lang}")
-    shoot(page, f"{lang}-api-docs")
+    shoot(page, f"{lang}-api-docs", full_page=False)  # the top: the page runs to 20,000 px
+    page.locator("#tag-runs").scroll_into_view_if_needed()
+    shoot(page, f"{lang}-api-docs-runs", full_page=False)
 
 
 def exchange_pages(page: Page, lang: str) -> None:

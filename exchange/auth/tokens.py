@@ -20,6 +20,8 @@ from exchange.services import api_tokens
 
 
 class TokenForm(FlaskForm):
+    """Its fields are prefixed (`token-name`): the profile form beside it has a `name` too."""
+
     name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])
     days = IntegerField(_l("Expires after (days)"), validators=[
         Optional(), NumberRange(1, api_tokens.MAX_DAYS)])  # fmt: skip
@@ -29,7 +31,7 @@ def token_context(token_form: TokenForm | None = None) -> dict:
     """What the profile page needs for its token section."""
     return {
         "tokens": api_tokens.user_tokens(session=db.session(), user=current_user),
-        "token_form": token_form or TokenForm(),
+        "token_form": token_form or TokenForm(formdata=None, prefix="token"),
         "revoke_form": ActionForm(),
     }
 
@@ -38,15 +40,15 @@ def token_context(token_form: TokenForm | None = None) -> dict:
 @login_required
 def create_token():
     s = db.session()
-    form = TokenForm()
+    form = TokenForm(prefix="token")
     if not form.validate_on_submit():
-        return render_template("auth/profile.html", form=ProfileForm(obj=current_user),
+        return render_template("auth/profile.html", form=ProfileForm(formdata=None, obj=current_user),
                                **token_context(form)), 422  # fmt: skip
     _token, secret = api_tokens.create_token(session=s, user=current_user, name=form.name.data,
                                              days=form.days.data)  # fmt: skip
     s.commit()
     # shown in this answer only: a redirect would have to keep the secret somewhere
-    return render_template("auth/profile.html", form=ProfileForm(obj=current_user),
+    return render_template("auth/profile.html", form=ProfileForm(formdata=None, obj=current_user),
                            new_secret=secret, **token_context())  # fmt: skip
 
 

@@ -19,11 +19,16 @@ def test_a_token_made_on_the_profile_page_works_once_shown_and_stops_when_revoke
     client, session, world
 ):
     sign_in(client, world.manager_a)
-    page = client.post("/auth/profile/tokens", data={"name": "FEMS", "days": "30"})
+    page = client.post("/auth/profile/tokens", data={"token-name": "FEMS", "token-days": "30"})
     assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'name="name" type="text" value="Manager A"' in html  # the profile's own name
+    assert 'name="token-name" required type="text" value=""' in html  # a fresh form for the next
+    bad = client.post("/auth/profile/tokens", data={"token-name": "ERP", "token-days": "0"})
+    assert bad.status_code == 422 and 'value="ERP"' in bad.get_data(as_text=True)
     secret = page.get_data(as_text=True).split('<code class="secret">')[1].split("<")[0]
     assert secret.startswith("bpx_") and len(secret) == 47
-    stored = session.exec(select(ApiToken)).one()
+    [stored] = session.exec(select(ApiToken)).all()
     assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in str(stored.model_dump())
     assert timedelta(days=29, hours=23) < stored.expires_at - utcnow() <= timedelta(days=30)
