@@ -146,8 +146,7 @@ class PostgresCluster:
         return self.start()
 
     def start(self) -> PostgresCluster:
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c max_connections=60")  # fmt: skip
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.logfile), "-w",
                   "-o", options, "start")  # fmt: skip
         return self
@@ -193,8 +192,10 @@ class _FormReader(HTMLParser):
         elif not self.inside or a.get("disabled") is not None:
             return
         elif tag == "input" and a.get("name") and a.get("type") not in ("submit", "file"):
-            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+            if a.get("type") not in ("checkbox", "radio"):
                 self.fields.append((a["name"], a.get("value") or ""))
+            elif "checked" in a:
+                self.fields.append((a["name"], a.get("value") or "on"))
         elif tag == "select":
             self._select = a.get("name")
         elif tag == "option" and self._select and "selected" in a:
@@ -212,7 +213,9 @@ class _FormReader(HTMLParser):
             self.inside = False
         elif tag == "select":
             self._select = None
-        elif tag == "textarea":
+        elif tag == "textarea" and self._textarea:
+            name, value = self.fields[-1]  # a browser drops the newline after <textarea>
+            self.fields[-1] = (name, value[2:] if value.startswith("\r\n") else value.removeprefix("\n"))
             self._textarea = None
 
 
