@@ -84,8 +84,6 @@ def mixes(port: int, token: str | None) -> tuple[list[Mix], list[str]]:
     api, skipped = api_calls(port, token)
     groups = {"public": [Call("/"), Call(PARK_PAGE)], "listings": reads, "api": api,
               "writes": [edit_call(port)]}  # fmt: skip
-    if not api:
-        groups["public"] += [Call("/api/v1/summary")]
     return [Mix(name, CONNECTIONS[name], calls) for name, calls in groups.items() if calls], skipped
 
 
