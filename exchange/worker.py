@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
 from exchange.explain import Explainer
@@ -39,9 +40,12 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.wait(self.every_s):
-            with Session(self.engine) as s:
-                runs.heartbeat(session=s, run_id=self.run_id)
-                s.commit()
+            try:
+                with Session(self.engine) as s:
+                    runs.heartbeat(session=s, run_id=self.run_id)
+                    s.commit()
+            except (OperationalError, InterfaceError) as error:  # a restart: beat again later
+                log.warning("heartbeat of run %s missed: %s", self.run_id, error.orig)
 
 
 def execute_run(engine: Engine, run_id: int, *, heartbeat_s: float = 2.0) -> None:
@@ -125,8 +129,15 @@ def work_once(app: Flask, name: str) -> bool:
 
 
 def work_forever(app: Flask, *, poll_s: float = 1.0, stop: threading.Event | None = None) -> None:
+    """Poll until stopped. A database that restarts or is unreachable is waited for: the pool
+    checks each connection before use (`pool_pre_ping`), so the next poll reconnects."""
     name = worker_name()
     stop = stop or threading.Event()
     while not stop.is_set():
-        if not work_once(app, name):
+        try:
+            worked = work_once(app, name)
+        except (OperationalError, InterfaceError) as error:
+            log.warning("database unavailable, polling again in %s s: %s", poll_s, error.orig)
+            worked = False
+        if not worked:
             stop.wait(poll_s)

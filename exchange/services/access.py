@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from exchange.models import Factory, FactoryManager, Listing, Park, Role, User
 
+_MANAGED = "managed_factory_ids"
+
 
 def managed_factory_ids(*, session: Session, user: User) -> set[int]:
-    rows = session.exec(select(FactoryManager.factory_id).where(FactoryManager.user_id == user.id))
-    return set(rows)
+    """Asked up to three times a page: kept in the session (one request) until it flushes,
+    since every query is a round trip to PostgreSQL."""
+    known = session.info.setdefault(_MANAGED, {})
+    if user.id not in known:
+        rows = session.exec(
+            select(FactoryManager.factory_id).where(FactoryManager.user_id == user.id)
+        )
+        known[user.id] = frozenset(rows)
+    return set(known[user.id])
+
+
+@event.listens_for(OrmSession, "after_flush")
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_managed(session: OrmSession, *_args) -> None:
+    session.info.pop(_MANAGED, None)
 
 
 def can_view_factory(*, session: Session, user: User, factory: Factory) -> bool:
