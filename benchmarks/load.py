@@ -10,8 +10,9 @@ four groups of requests at once, each its own wrk, 100 connections together:
 - public: the front page and the park page, as anyone sees them;
 - listings: four factory managers, signed in once (their session cookies), on their
   factories' pages and their listings' pages;
-- api: the open-data summary, and the other /api/v1 reads when the app has them (a 404 is
-  reported as skipped; a 401 needs --api-token, sent as a Bearer token);
+- api: the open-data summary, and /api/v1 reads (listings, factories, proposals, runs, the
+  catalogue) with a coordinator's token made for the run (or --api-token); a path the app
+  does not answer with 200 is reported as skipped;
 - writes: a fifth manager saving one of their listings with a new description each time.
 
 Prints requests per second, p50, p99 and errors (answers other than 2xx/3xx, and socket
@@ -35,7 +36,9 @@ from tests.faults.servers import AppServer, Browser, form_fields, free_port
 
 PARK_PAGE = "/parks/sihwa-banwol"
 API_READS = ["/api/v1/summary", "/api/v1/summary?park=sihwa-banwol", "/api/v1/listings",
-             "/api/v1/listings?park=sihwa-banwol", "/api/v1/factories"]  # fmt: skip
+             "/api/v1/listings?material=fgd-gypsum", "/api/v1/factories", "/api/v1/proposals",
+             "/api/v1/runs", "/api/v1/materials?q=slag", "/api/v1/me"]  # fmt: skip
+TOKEN_HOLDER = "coordinator@demo.park"
 READERS = [f"manager{i}@demo.park" for i in range(1, 5)]
 WRITER = "manager5@demo.park"
 CONNECTIONS = {"public": 30, "listings": 40, "api": 25, "writes": 5}
@@ -49,6 +52,23 @@ def manager_pages(port: int, email: str) -> tuple[Browser, list[str]]:
     listings = {p for f in factories for p in re.findall(r'href="(/factories/listings/\d+)"',
                                                          person.get(f).text)}  # fmt: skip
     return person, factories + sorted(listings)
+
+
+def coordinator_token(url: str) -> str:
+    """A token for the park's coordinator, made in the database the server uses."""
+    from sqlmodel import Session, select
+
+    from exchange import create_app
+    from exchange.models import User
+    from exchange.services import api_tokens
+
+    app = create_app({"DATABASE_URL": url})
+    with Session(app.extensions["db_engine"]) as s:
+        user = s.exec(select(User).where(User.email == TOKEN_HOLDER)).one()
+        _token, secret = api_tokens.create_token(session=s, user=user, name="load test")
+        s.commit()
+    app.extensions["db_engine"].dispose()
+    return secret
 
 
 def api_calls(port: int, token: str | None) -> tuple[list[Call], list[str]]:
@@ -103,7 +123,7 @@ def load_database(url: str, args: argparse.Namespace, folder: Path) -> None:
     server = AppServer(database_url=url, port=port, log=folder / "gunicorn.log")
     server.prepare()
     with server.start():
-        groups, skipped = mixes(port, args.api_token)
+        groups, skipped = mixes(port, args.api_token or coordinator_token(url))
         warm(port, groups)
         for think_ms in [0, args.think_ms] if args.think_ms else [0]:
             load = os.getloadavg()[0]

@@ -47,18 +47,6 @@ def _wait_for(engine, run_id: int, status: str, process, limit_s: float = 40) ->
     raise AssertionError(f"no {status} within {limit_s} s: last seen {seen[-1].status}")
 
 
-def _beat(engine, solving: MatchRun, limit_s: float = 10) -> MatchRun:
-    """The run once its heartbeat moved on from `solving`'s, while it is still solving."""
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        run = _status(engine, solving.id)
-        assert run.status == RunStatus.solving, f"no heartbeat while solving: {run.status}"
-        if run.heartbeat_at > solving.heartbeat_at:
-            return run
-        time.sleep(0.02)
-    raise AssertionError(f"no heartbeat within {limit_s} s")
-
-
 def _rows(session: Session, table, run_id: int) -> int:
     return session.exec(select(func.count()).select_from(table).where(table.run_id == run_id)).one()
 
@@ -80,7 +68,6 @@ def test_a_killed_worker_leaves_a_failed_run_that_can_be_retried(
         )  # fmt: skip
         try:
             seen = _wait_for(engine, run.id, RunStatus.solving, process)
-            beating = _beat(engine, seen[-1])
             os.kill(process.pid, signal.SIGKILL)
         finally:
             if process.poll() is None and process.returncode is None:
@@ -88,20 +75,21 @@ def test_a_killed_worker_leaves_a_failed_run_that_can_be_retried(
             process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, (tmp_path / "worker.log").read_text()
     solving = seen[-1]
-    assert beating.heartbeat_at > solving.heartbeat_at
     assert solving.worker.endswith(f":{process.pid}")
     assert len(solving.problem["sources"]) == len(solving.problem["sinks"]) == LISTINGS
 
-    # the worker is gone but its run still looks busy: the park cannot run again yet
-    assert _status(engine, run.id).status == RunStatus.solving
+    # the worker is gone but its run still looks busy: the park cannot run again yet. On a
+    # quiet machine the solve may be over before the kill lands: then it died storing, in
+    # one transaction that never committed
+    stage = _status(engine, run.id).status
+    assert stage in (RunStatus.solving, RunStatus.storing)
     assert runs.reap_stale_runs(session=session, older_than=timedelta(seconds=60)) == 0
     time.sleep(2.5)  # let the last heartbeat grow older than the reaper's limit and the grace
     assert runs.reap_stale_runs(session=session, older_than=timedelta(seconds=1)) == 1
     session.commit()
     failed = _status(engine, run.id)
     assert failed.status == RunStatus.failed
-    assert failed.message.startswith("worker-lost"), failed.message
-    assert failed.message == "worker-lost:solving"
+    assert failed.message == f"worker-lost:{stage}"
     assert failed.finished_at is not None
     assert (_rows(session, Proposal, run.id), _rows(session, UnmatchedOffer, run.id)) == (0, 0)
 
@@ -175,3 +163,21 @@ def test_a_solving_run_gets_its_time_limit_before_it_is_reaped(app, session, wor
     )  # 40 > -25 + 60
     session.commit()
     assert _status(app.extensions["db_engine"], solving.id).status == "failed"
+
+
+def test_a_working_run_keeps_its_heartbeat_fresh(app, session, world, monkeypatch):
+    """While the worker builds, solves and stores (here: a solve that sleeps, as a busy
+    solver in C that lets go of the interpreter would), its heartbeat moves on."""
+    run = runs.queue_run(session=session, park=world.park, user=None, options={})
+    session.commit()
+    engine = app.extensions["db_engine"]
+    beats = []
+
+    def slow_execute(engine, run_id):
+        for _ in range(3):
+            time.sleep(0.1)
+            beats.append(_status(engine, run_id).heartbeat_at)
+
+    monkeypatch.setattr(worker, "_execute", slow_execute)
+    worker.execute_run(engine, run.id, heartbeat_s=0.02)
+    assert None not in beats and beats[0] < beats[1] < beats[2]  # a new beat each 0.1 s
