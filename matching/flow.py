@@ -21,6 +21,7 @@ _INT_BUDGET = 2.0**61
 # +30% on country-20000) for nothing: at 1e9 the optimum moves by ~1e-13 relative, and
 # the objective is re-evaluated from the flows with float costs anyway.
 COST_STEPS = 1e9
+MEANINGLESS_COST = 1e-12  # kg CO2e a tonne: below it, arcs' costs count as equal
 
 
 class FlowError(RuntimeError):
@@ -91,6 +92,9 @@ def _integers(supply: np.ndarray, capacity: np.ndarray, cost: np.ndarray):
     nodes = len(supply) + len(capacity) + 1
     total = int(supply_int.sum())
     steps = min(_INT_BUDGET / (total + 1), _INT_BUDGET / (nodes + 1), COST_STEPS)
-    worst = float(np.abs(cost).max()) if len(cost) else 1.0
-    cost_int = np.round(cost * (steps / max(worst, 1e-300))).astype(np.int64)
+    worst = float(np.abs(cost).max()) if len(cost) else 0.0
+    # costs all below a nanogram a tonne are nothing to choose between (and steps / worst
+    # would overflow to inf for a subnormal cost)
+    scale = steps / worst if worst > MEANINGLESS_COST else 0.0
+    cost_int = np.round(cost * scale).astype(np.int64)
     return supply_int, capacity_int, cost_int, unit

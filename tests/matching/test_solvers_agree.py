@@ -61,3 +61,13 @@ def test_min_cost_flow_with_huge_quantities_stays_within_int64():
     )  # fmt: skip
     # S0 fills D0 (the -2 arc) and sends its rest to D1; S1 ships all of it to D1
     assert tonnes.tolist() == pytest.approx([2.5e9, 0.5e9, 1e9], rel=1e-9)
+
+
+def test_a_subnormal_cost_is_no_cost_and_no_overflow():
+    """Found by hypothesis: a cost of -2.2e-308 kg made the cost scale inf (a cast warning)."""
+    flows = solve_min_cost_flow(np.array([0.0, 3.0]), np.array([0.0, 2.0]), np.array([0, 1]),
+                                np.array([0, 1]), np.array([-2.2250738585072014e-308, -5e-324]))  # fmt: skip
+    assert flows.tolist() == [0.0, 0.0] or flows.tolist() == [0.0, 2.0]
+    big = solve_min_cost_flow(np.array([3.0]), np.array([2.0]), np.array([0]), np.array([0]),
+                              np.array([-1e-300]))  # fmt: skip
+    assert big.tolist() in ([0.0], [2.0])
