@@ -5,14 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from sqlmodel import Session, col, select
 
 from exchange.models import Factory, FactoryManager, Invitation, Park, Role, User, utcnow
 from exchange.security import hash_password, verify_password
 
-# A real hash to check against when the e-mail is unknown, so timing does not tell.
-_DUMMY_HASH = hash_password("not-a-real-password")
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash to check against when the e-mail is unknown, so timing does not tell.
+    Made on first use, not on import: every process (a worker too) would pay a second."""
+    return hash_password("not-a-real-password")
 
 
 class AccountError(ValueError):
@@ -30,7 +35,7 @@ def normalise_email(email: str) -> str:
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     user = find_user(session=session, email=email)
     if user is None or not user.password_hash:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     if not user.is_active or not verify_password(user.password_hash, password):
         return None
