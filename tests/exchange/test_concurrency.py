@@ -110,3 +110,44 @@ def test_two_runs_queued_together_make_one_run(app, session, world, round_):
     session.expire_all()
     queued = session.exec(select(MatchRun).where(MatchRun.park_id == park_id)).all()
     assert [r.status for r in queued] == [RunStatus.queued]
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_workers_claiming_together_take_each_run_once(app, session, world, round_):
+    """Several app machines, one database: four workers poll at the same moment for three
+    queued runs; each run goes to exactly one of them, and none is left behind."""
+    other = Park(slug="third", name_ko="세 번째 산단", name_en="Third park", region="Ulsan")
+    session.add(other)
+    session.flush()
+    queued = [runs.queue_run(session=session, park=p, user=None, options={}).id
+              for p in (world.park, world.other_park, other)]  # fmt: skip
+    session.commit()
+    engine, barrier = app.extensions["db_engine"], threading.Barrier(4)
+    claims: list[tuple[str, int]] = []
+
+    def work(name: str) -> None:
+        barrier.wait(timeout=30)
+        while True:
+            with Session(engine) as s:
+                run_id = runs.claim_next_run(session=s, worker=name)
+                s.commit()
+            if run_id is None and not _still_queued(engine):
+                return
+            if run_id is not None:
+                claims.append((name, run_id))
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(run_id for _name, run_id in claims) == sorted(queued)
+    session.expire_all()
+    for name, run_id in claims:
+        run = session.get(MatchRun, run_id)
+        assert (run.status, run.worker) == (RunStatus.building, name)
+
+
+def _still_queued(engine) -> bool:
+    with Session(engine) as s:
+        return s.exec(select(MatchRun).where(MatchRun.status == RunStatus.queued)).first() is not None
