@@ -291,10 +291,13 @@ class Delivery(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
+    """What happened (`text`, a key the page puts into words) and to which exchange."""
+
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     text: str = Field(max_length=500)
     link: str = Field(default="", max_length=300)
+    proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
 

@@ -162,8 +162,8 @@ def record_delivery(proposal_id: int):
 def notifications():
     s = db.session()
     items = proposal_pages.notifications(session=s, user=current_user)
-    unread = {n.id for n in items if n.read_at is None}
+    unread = {r.notification.id for r in items if r.notification.read_at is None}
     proposal_pages.mark_read(session=s, user=current_user)
     s.commit()
     return render_template("exchanges/notifications.html", items=items, unread=unread,
-                           words=notification_words)  # fmt: skip
+                           words=notification_words, catalogue=catalogue.load())  # fmt: skip

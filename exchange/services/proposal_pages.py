@@ -97,11 +97,24 @@ def name_shown(*, proposal: Proposal, listing: Listing, factory: Factory) -> boo
     return factory.show_name or listing.show_name or proposal.status in NAMES_SHOWN
 
 
-def notifications(*, session: Session, user: User, limit: int = 100) -> list[Notification]:
-    return list(session.exec(
-        select(Notification).where(Notification.user_id == user.id)
+@dataclass(frozen=True)
+class NotificationRow:
+    """A notification with the exchange it is about, so the list can say which one."""
+
+    notification: Notification
+    proposal: Proposal | None
+    parties: Parties | None
+
+
+def notifications(*, session: Session, user: User, limit: int = 100) -> list[NotificationRow]:
+    rows = list(session.exec(
+        select(Notification, Proposal)
+        .join(Proposal, col(Proposal.id) == Notification.proposal_id, isouter=True)
+        .where(Notification.user_id == user.id)
         .order_by(col(Notification.id).desc()).limit(limit)
     ))  # fmt: skip
+    found = parties(session=session, proposals=[p for _n, p in rows if p is not None])
+    return [NotificationRow(n, p, found.get(p.id) if p else None) for n, p in rows]
 
 
 def mark_read(*, session: Session, user: User) -> None:

@@ -257,7 +257,8 @@ def notify_managers(*, session: Session, proposal: Proposal, text: str) -> list[
         .where(col(FactoryManager.factory_id).in_(factory_ids)).distinct()
     ))  # fmt: skip
     for manager in managers:
-        session.add(Notification(user_id=manager.id, text=text, link=f"/exchanges/{proposal.id}"))
+        session.add(Notification(user_id=manager.id, text=text, link=f"/exchanges/{proposal.id}",
+                                 proposal_id=proposal.id))  # fmt: skip
     session.flush()
     return managers
 

@@ -273,6 +273,7 @@ def test_approval_notifies_both_managers_and_the_badge_counts(client, session, w
     assert "Waiting for your answer" in page and "FGD gypsum" in page
     notes = client.get("/exchanges/notifications").get_data(as_text=True)
     assert "The coordinator approved an exchange for your factory" in notes
+    assert f"FGD gypsum, {scene.proposal.tonnes_per_month:g} t a month: Factory A → Factory B" in notes
     assert '<span class="count">' not in client.get("/exchanges/").get_data(as_text=True)
     detail = client.get(f"/exchanges/{scene.proposal.id}").get_data(as_text=True)
     assert "Good match" in detail and "Factory B" in detail

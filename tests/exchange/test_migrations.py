@@ -1,0 +1,32 @@
+"""Migrations that move data: down and up again on a park with a history gives it back."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from alembic import command
+from sqlalchemy import text
+from sqlmodel import Session
+
+from exchange import create_app, db, migrate
+from exchange.seed import load_demo
+
+
+def test_notifications_learn_their_exchange_from_their_link(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}", "SECRET_KEY": "test",
+                      "TESTING": True})  # fmt: skip
+    migrate.upgrade(app)
+    engine = app.extensions["db_engine"]
+    with app.test_request_context(), Session(engine) as s:
+        load_demo(session=s, history=True, today=date(2026, 11, 20))
+        s.commit()
+    cfg = migrate.alembic_config(app)
+    with app.app_context(), db.engine().begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "2a8017b450e6")  # before notifications knew their exchange
+    migrate.upgrade(app)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT link, proposal_id FROM notification")).all()
+    engine.dispose()
+    assert len(rows) == 42  # the demo's approvals and activations, to both managers
+    assert all(link == f"/exchanges/{proposal_id}" for link, proposal_id in rows)
