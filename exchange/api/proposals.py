@@ -148,6 +148,36 @@ def exchange_list():
     return _search((status,) if status else tuple(s.value for s in EXCHANGES))
 
 
+@bp.post("/exchanges/<id:proposal_id>/<any(suspend, resume, end):action>")
+@doc(_l("Suspend, resume or end an exchange: a factory's manager suspends or ends, the park's "
+        "coordinator also resumes"), tag="exchanges", body=schemas.CommentSchema,
+     answer=schemas.ProposalSchema, conflict=True)  # fmt: skip
+def change_life(proposal_id: int, action: str):
+    s, user = db.session(), api_user()
+    item, sides = _proposal(proposal_id)
+    if user.role == Role.manager and (not sides or action == "resume"):
+        raise Forbidden()  # as on the pages: resuming is the coordinator's
+    comment = _comment()
+    try:
+        proposals.change_life(session=s, proposal=item, user=user, action=action,
+                              comment=comment)  # fmt: skip
+    except proposals.ProposalError as error:
+        raise _refused(error, action) from None
+    s.commit()
+    return schemas.ProposalSchema().dump(item)
+
+
+@bp.get("/exchanges/<id:proposal_id>/deliveries")
+@doc(_l("What an exchange delivered, month by month, the latest first"), tag="exchanges",
+     params=[*PAGE], answer=schemas.page_schema(schemas.DeliverySchema))  # fmt: skip
+def delivery_list(proposal_id: int):
+    item, _sides = _proposal(proposal_id)
+    page, per_page = page_args()
+    found = proposal_pages.delivery_page(session=db.session(), proposal_id=item.id, page=page,
+                                         per_page=per_page)  # fmt: skip
+    return page_body(found, schemas.DeliverySchema().dump)
+
+
 @bp.post("/exchanges/<id:proposal_id>/deliveries")
 @doc(_l("Record the tonnes an exchange delivered in a month (again: replaces it)"),
      tag="exchanges", body=schemas.DeliveryInputSchema, answer=schemas.DeliverySchema,

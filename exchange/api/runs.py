@@ -16,7 +16,7 @@ from exchange.api.errors import ApiError
 from exchange.api.lists import check_fields, int_arg, json_body, page_args, page_body
 from exchange.api.openapi import PAGE, doc, query
 from exchange.coordination.reasons import STAGES
-from exchange.models import MatchRun, Park, Role
+from exchange.models import MatchRun, Park, Role, RunStatus
 from exchange.services import access, runs
 from exchange.services.field_reader import InvalidInput
 from exchange.services.run_options import FIELDS, parse_run_options
@@ -70,6 +70,26 @@ def start_run():
         raise ApiError.invalid(bad) from None
     try:
         run = runs.queue_run(session=s, park=park, user=api_user(), options=options)
+    except runs.RunConflict:
+        s.rollback()
+        raise ApiError(409, _busy_words(park), code="run-busy") from None
+    s.commit()
+    return schemas.RunSchema().dump(run), 201, {"Location": url_for("api.run", run_id=run.id)}
+
+
+@bp.post("/runs/<id:run_id>/retry")
+@doc(_l("Run a failed run again, with its options"), tag="runs", answer=schemas.RunSchema,
+     status=201, conflict=True)  # fmt: skip
+def retry_run(run_id: int):
+    s, user, old = db.session(), api_user(), _run(run_id)
+    if user.role not in (Role.coordinator, Role.admin):
+        raise Forbidden()
+    if old.status != RunStatus.failed:
+        raise ApiError(409, _("Only a failed run can be run again."), code="wrong-status")
+    park = s.get(Park, old.park_id)
+    try:
+        run = runs.queue_run(session=s, park=park, user=user, options=old.options,
+                             retry_of=old.id)  # fmt: skip
     except runs.RunConflict:
         s.rollback()
         raise ApiError(409, _busy_words(park), code="run-busy") from None

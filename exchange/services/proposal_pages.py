@@ -80,6 +80,13 @@ def proposal_counts(*, session: Session, run_ids: list[int]) -> dict[int, int]:
     return {run_id: count for run_id, count in rows}
 
 
+def delivery_page(*, session: Session, proposal_id: int, page: int, per_page: int) -> Page:
+    """One page of an exchange's deliveries, the latest month first."""
+    query = (select(Delivery).where(Delivery.proposal_id == proposal_id)
+             .order_by(col(Delivery.month).desc()))  # fmt: skip
+    return paginate(session=session, query=query, page=page, per_page=per_page)
+
+
 def deliveries(*, session: Session, proposal_id: int) -> list[tuple[Delivery, User | None]]:
     return list(session.exec(
         select(Delivery, User).join(User, User.id == Delivery.recorded_by_id, isouter=True)

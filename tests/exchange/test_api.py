@@ -197,6 +197,51 @@ def test_approve_accept_and_deliver_through_the_api(client, session, world, scen
     assert [x["id"] for x in running["items"]] == [p]
 
 
+def test_deliveries_are_listed_latest_first_and_an_exchange_is_suspended_resumed_ended(
+    client, session, world, scene, tokens
+):
+    _activate(session, world, scene)
+    p, manager, coordinator = scene.proposal.id, auth(tokens["manager_b"]), auth(tokens["coordinator"])
+    url = f"/api/v1/exchanges/{p}/deliveries"
+    for month, tonnes in (("2025-05", 70), ("2025-07", 90.5), ("2025-06", 80)):
+        assert client.post(url, headers=manager, json={"month": month, "tonnes": tonnes}).status_code == 201
+    page = client.get(f"{url}?per_page=2", headers=manager).get_json()
+    assert [(d["month"], d["tonnes"]) for d in page["items"]] == [("2025-07", 90.5), ("2025-06", 80)]
+    assert (page["total"], page["next"]) == (3, 2)
+    rest = client.get(f"{url}?per_page=2&page=2", headers=manager).get_json()
+    assert [(d["month"], rest["next"]) for d in rest["items"]] == [("2025-05", None)]
+
+    life = f"/api/v1/exchanges/{p}"
+    assert client.post(f"{life}/resume", headers=coordinator).status_code == 409  # it runs
+    suspended = client.post(f"{life}/suspend", headers=manager, json={"comment": "kiln repair"})
+    assert suspended.get_json()["status"] == "suspended"
+    assert client.post(f"{life}/resume", headers=manager).status_code == 403  # the coordinator's
+    assert client.post(f"{life}/resume", headers=coordinator).get_json()["status"] == "active"
+    assert client.post(f"{life}/end", headers=auth(tokens["manager_a"])).get_json()["status"] == "ended"
+    refused = client.post(f"{life}/suspend", headers=coordinator)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "wrong-status"
+
+
+def test_a_failed_run_is_retried_with_its_options(client, session, world, scene, tokens):
+    from exchange.models import RunStatus
+
+    coordinator = auth(tokens["coordinator"])
+    done = client.post(f"/api/v1/runs/{scene.run.id}/retry", headers=coordinator)
+    assert done.status_code == 409 and done.get_json()["error"]["code"] == "wrong-status"
+    failed = MatchRun(park_id=world.park.id, status=RunStatus.failed, message="worker-lost:solving",
+                      options={"min_lot_t": 7.0})  # fmt: skip
+    session.add(failed)
+    session.commit()
+    again = client.post(f"/api/v1/runs/{failed.id}/retry", headers=coordinator)
+    assert again.status_code == 201
+    body = again.get_json()
+    assert (body["status"], body["retry_of_id"], body["options"]["min_lot_t"]) == ("queued", failed.id, 7.0)
+    assert again.headers["Location"].endswith(f"/api/v1/runs/{body['id']}")
+    busy = client.post(f"/api/v1/runs/{failed.id}/retry", headers=coordinator)
+    assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "run-busy"
+    assert client.post(f"/api/v1/runs/{failed.id}/retry", headers=auth(tokens["manager_a"])).status_code == 403
+
+
 def test_approving_beyond_the_offer_is_409_with_the_pages_words(client, session, world, scene,
                                                                 tokens):  # fmt: skip
     _approve(session, world, scene)

@@ -47,6 +47,12 @@ MATRIX = [
     ("GET", "/api/v1/exchanges", "active", None, [401, 200, 200, 200, 200, 200]),
     ("POST", "/api/v1/exchanges/{p}/deliveries", "active", {"month": "2025-06", "tonnes": 80},
      [401, 201, 201, 403, 403, 403]),
+    ("GET", "/api/v1/exchanges/{p}/deliveries", "active", None, [401, 200, 200, 403, 200, 200]),
+    ("GET", "/api/v1/exchanges/{p}/deliveries", "proposed", None, [401, 403, 403, 403, 200, 200]),
+    ("POST", "/api/v1/exchanges/{p}/suspend", "active", {}, [401, 200, 200, 403, 200, 200]),
+    ("POST", "/api/v1/exchanges/{p}/end", "active", {}, [401, 200, 200, 403, 200, 200]),
+    ("POST", "/api/v1/exchanges/{p}/resume", "active", {}, [401, 403, 403, 403, 409, 409]),
+    ("POST", "/api/v1/runs/{run}/retry", "proposed", None, [401, 403, 403, 403, 409, 409]),
 ]  # fmt: skip
 
 
