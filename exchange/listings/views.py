@@ -158,7 +158,8 @@ def listing(listing_id: int):
         "listings/listing.html",
         listing=item,
         factory=fac,
-        history=listings.listing_history(session=s, listing=item),
+        history=listings.listing_history(session=s, listing=item, page=_page(),
+                                         per_page=current_app.config["PAGE_SIZE"]),  # fmt: skip
         can_change=access.can_change_listings(session=s, user=current_user, factory=fac),
         action_form=ActionForm(),
         catalogue=catalogue.load(),

@@ -124,16 +124,16 @@ def search_listings(
     return paginate(session=session, query=query, page=page, per_page=per_page)
 
 
-def listing_history(
-    *, session: Session, listing: Listing
-) -> list[tuple[ListingChange, User | None]]:
+def listing_history(*, session: Session, listing: Listing, page: int, per_page: int) -> Page:
+    """One page of the listing's changes, the latest first, each with who made it: a listing
+    kept current by an ERP changes every month, and its page must not grow without end."""
     query = (
         select(ListingChange, User)
         .join(User, User.id == ListingChange.user_id, isouter=True)
         .where(ListingChange.listing_id == listing.id)
         .order_by(col(ListingChange.version).desc(), col(ListingChange.id).desc())
     )
-    return list(session.exec(query))
+    return paginate(session=session, query=query, page=page, per_page=per_page)
 
 
 def factory_listing_counts(*, session: Session, factory_id: int) -> dict[str, int]:

@@ -76,6 +76,20 @@ def test_every_change_is_kept_with_who_and_what(client, world, session):
     assert _listings(session)[0].status == "withdrawn"
 
 
+def test_a_long_history_is_shown_a_page_at_a_time(app, client, world, session):
+    app.config["PAGE_SIZE"] = 2
+    sign_in(client, world.manager_a)
+    client.post(f"/factories/{world.factory_a.id}/listings/new", data=OFFER)
+    [offer] = _listings(session)
+    for tonnes in ("90", "80"):
+        client.post(f"/factories/listings/{offer.id}/edit", data={**OFFER, "tonnes_per_month": tonnes})
+    first = client.get(f"/factories/listings/{offer.id}").get_data(as_text=True)
+    assert ("version 3" in first, "version 2" in first, "version 1" in first) == (True, True, False)
+    assert "Page 1 of 2 · 3 in all" in first
+    second = client.get(f"/factories/listings/{offer.id}?page=2").get_data(as_text=True)
+    assert ("version 2" in second, "version 1" in second) == (False, True)
+
+
 def test_saving_unchanged_listing_makes_no_new_version(client, world, session):
     sign_in(client, world.manager_a)
     client.post(f"/factories/{world.factory_a.id}/listings/new", data=OFFER)
