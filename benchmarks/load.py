@@ -32,7 +32,8 @@ from sqlalchemy import text
 
 from benchmarks.load_mix import Call, Figures, Mix, run_people, run_wrk
 from exchange.db import make_engine
-from tests.faults.servers import AppServer, Browser, form_fields, free_port
+from tests.faults.servers import AppServer, Browser, form_fields
+from tests.processes import free_port
 
 PARK_PAGE = "/parks/sihwa-banwol"
 API_READS = ["/api/v1/summary", "/api/v1/summary?park=sihwa-banwol", "/api/v1/listings",

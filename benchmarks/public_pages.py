@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.load_mix import Call, Mix, run_wrk
-from tests.faults.servers import AppServer, Browser, free_port
+from tests.faults.servers import AppServer, Browser
+from tests.processes import free_port
 
 ROUTES = ["/healthz", "/", "/parks/sihwa-banwol", "/api/v1/summary"]
 

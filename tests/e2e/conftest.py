@@ -21,8 +21,9 @@ from sqlalchemy import text
 from exchange import create_app, db, migrate
 from exchange.db import make_engine
 from exchange.seed import load_demo
+from tests.processes import free_port
 
-from .live_app import CHROMIUM, ROOT, LiveApp, free_port, launch_chromium, sign_in
+from .live_app import CHROMIUM, ROOT, LiveApp, launch_chromium, sign_in
 
 PARK = Path(__file__).with_name("park.json")
 SHOTS = ROOT / "screenshots"

@@ -8,7 +8,6 @@ screenshots show is what the tests check.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,9 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Playwright
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import REPO as ROOT
+from tests.processes import flask_command, stop_process
+
 # Debian's package (`make test` installs it); Playwright's own browser download is not used.
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -27,15 +28,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 
 def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-
-
-def free_port(first: int, last: int) -> int:
-    """The first port from `first` to `last` that nothing listens on."""
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port from {first} to {last}")
 
 
 class LiveApp:
@@ -54,8 +46,7 @@ class LiveApp:
 
     def flask(self, *args: str) -> None:
         """One `flask --app exchange` command against the database, e.g. `db-upgrade`."""
-        subprocess.run([sys.executable, "-m", "flask", "--app", "exchange", *args], env=self.env,
-                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        flask_command(*args, env=self.env)
 
     def _spawn(self, name: str, *args: str) -> None:
         with open(self.logs / f"{name}.log", "wb") as log:
@@ -85,13 +76,7 @@ class LiveApp:
 
     def stop(self) -> None:
         for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
         self.processes = []
 
     def log_tail(self, lines: int = 30) -> str:

@@ -19,7 +19,8 @@ from sqlalchemy import text
 
 from exchange import create_app, db, migrate, security
 from exchange.seed import load_demo
-from tests.faults.servers import AppServer, Browser, PostgresCluster, free_port, postgres_bin
+from tests.faults.servers import AppServer, Browser, PostgresCluster, postgres_bin
+from tests.processes import free_port
 
 SERVER_PORTS = (5690, 5699)
 POSTGRES_PORTS = (55432, 55440)

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,25 +26,7 @@ from urllib.parse import urlencode
 
 import gunicorn.config
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port(first: int, last: int) -> int:
-    """The first port in the range that nothing listens on (ranges are handed out per person)."""
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {first}-{last}")
-
-
-def flask_command(*args: str, env: dict[str, str]) -> None:
-    """`flask --app exchange ARGS` in a child process, as an operator would run it."""
-    subprocess.run([sys.executable, "-m", "flask", "--app", "exchange", *args], env=env, cwd=REPO,
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+from tests.processes import REPO, flask_command, stop_process
 
 
 class AppServer:
@@ -101,14 +82,8 @@ class AppServer:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_process(self.process, timeout=15)
 
     def __enter__(self) -> AppServer:
         return self
