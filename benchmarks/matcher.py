@@ -34,7 +34,7 @@ from matching.components import component_labels
 from matching.sites import Sites
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO.parent / "shared" / "examples"
+EXAMPLES = Path(os.environ.get("MATCHING_EXAMPLES") or REPO.parent / "shared" / "examples")
 NAMES = ["tiny", "park-200", "park-2000", "country-20000"]
 
 
