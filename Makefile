@@ -63,7 +63,7 @@ screenshots: db browser
 	$(BIN)/python scripts/screenshots.py
 
 benchmark: setup
-	$(BIN)/python benchmarks/matcher.py
+	$(BIN)/python -m benchmarks.matcher
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -8,6 +8,7 @@ the field and the item, so the command line can refuse it without a traceback.
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import math
 from dataclasses import dataclass, field
@@ -159,9 +160,15 @@ def load_problem(path_or_dict: str | Path | dict[str, Any]) -> Problem:
 
 
 def _read_json(path: str | Path) -> Any:
+    # a problem of a whole country is megabytes of JSON that compress tenfold: `.gz` is read as is
+    path = Path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rt", encoding="utf-8") as file:
+                text = file.read()
+        else:
+            text = path.read_text(encoding="utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as err:
         raise ProblemError(f"{path}: cannot read the file ({err})") from None
     try:
         return json.loads(text)

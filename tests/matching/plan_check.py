@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import pytest
 
 from matching import Plan, Problem
 
-# beside the checkout (../shared/examples), or wherever MATCHING_EXAMPLES says for a clone elsewhere
-EXAMPLES = Path(os.environ.get("MATCHING_EXAMPLES")
-                or Path(__file__).parents[2].parent / "shared" / "examples")  # fmt: skip
+# copies of ../shared/examples kept in the repository (a bare clone has no ../shared); the two
+# large problems are gzipped, which matching.load_problem and the command line read as they are
+EXAMPLES = Path(__file__).parent / "examples"
 EARTH_RADIUS_KM = 6371.0088
+
+
+def example(name: str) -> Path:
+    """The problem file of the example `name`: `examples/NAME.json`, or `.json.gz` for a large one."""
+    plain = EXAMPLES / f"{name}.json"
+    return plain if plain.exists() else EXAMPLES / f"{name}.json.gz"
 
 
 def expected(name: str) -> dict:

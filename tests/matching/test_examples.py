@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from plan_check import EXAMPLES, assert_feasible, expected
+from plan_check import example, assert_feasible, expected
 
 from matching import load_problem, solve
 
 
 def test_tiny_gives_exactly_the_expected_plan():
-    problem = load_problem(EXAMPLES / "tiny.json")
+    problem = load_problem(example("tiny"))
     plan = solve(problem)
     want = expected("tiny")
     assert plan.status == want["status"]
@@ -22,7 +22,7 @@ def test_tiny_gives_exactly_the_expected_plan():
 
 
 def test_tiny_plan_figures_by_hand():
-    plan = solve(load_problem(EXAMPLES / "tiny.json"))
+    plan = solve(load_problem(example("tiny")))
     (e,) = plan.exchanges
     assert (e.material, e.mode) == ("fgd-gypsum", "truck")
     assert e.disposal_avoided_kg_co2e == 80 * 40
@@ -35,7 +35,7 @@ def test_tiny_plan_figures_by_hand():
 
 
 def _check_example(name: str) -> None:
-    problem = load_problem(EXAMPLES / f"{name}.json")
+    problem = load_problem(example(name))
     plan = solve(problem)
     want = expected(name)
     assert plan.status == want["status"]
@@ -63,17 +63,17 @@ def test_arc_counts_match_the_examples_readme(name):
     from matching.arcs import build_arcs
 
     want = {"tiny": 2, "park-200": 1937}[name]
-    assert len(build_arcs(load_problem(EXAMPLES / f"{name}.json"))) == want
+    assert len(build_arcs(load_problem(example(name)))) == want
 
 
 def test_plan_round_trips_through_json():
     from matching import Plan
 
-    plan = solve(load_problem(EXAMPLES / "tiny.json"))
+    plan = solve(load_problem(example("tiny")))
     assert Plan.from_json(plan.to_json()) == plan
     assert Plan.from_json(plan.to_dict()) == plan
 
 
 def test_pulp_output_never_reaches_stdout(capfd):
-    solve(load_problem(EXAMPLES / "tiny.json"), solver="highs")
+    solve(load_problem(example("tiny")), solver="highs")
     assert capfd.readouterr().out == ""

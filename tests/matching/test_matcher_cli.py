@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plan_check import EXAMPLES, expected
+from plan_check import example, expected
 
 from matching.__main__ import main
 
 REPO = Path(__file__).parents[2]
-TINY = str(EXAMPLES / "tiny.json")
+TINY = str(example("tiny"))
 
 
 def test_python_dash_m_writes_the_plan_to_stdout():

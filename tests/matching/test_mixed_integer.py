@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from plan_check import EXAMPLES, assert_feasible
+from plan_check import example, assert_feasible
 
 from matching import SolverError, load_problem, solve
 
@@ -105,7 +105,7 @@ def test_min_cost_flow_refuses_mixed_integer_options():
 
 
 def test_time_limit_gives_a_feasible_plan():
-    data = json.loads((EXAMPLES / "park-200.json").read_text())
+    data = json.loads(example("park-200").read_text())
     data["options"] = {"min_lot_t": 5, "time_limit_s": 0.2}
     problem = load_problem(data)
     plan = solve(problem)

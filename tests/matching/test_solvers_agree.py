@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plan_check import EXAMPLES, assert_feasible
+from plan_check import example, assert_feasible
 
 from matching import load_problem, solve
 from matching.components import component_labels
@@ -16,7 +16,7 @@ from matching.flow import solve_min_cost_flow, tonne_scale
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_park_200_same_optimum_by_min_cost_flow_and_pulp(solver):
-    problem = load_problem(EXAMPLES / "park-200.json")
+    problem = load_problem(example("park-200"))
     flow = solve(problem)
     model = solve(problem, solver=solver)
     assert flow.solver.name == "OR-Tools min-cost flow"
