@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -9,6 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from sqlalchemy import Connection
 
 from exchange import db
 
@@ -20,11 +23,34 @@ def alembic_config(app: Flask) -> Config:
     return cfg
 
 
-def upgrade(app: Flask, revision: str = "head") -> None:
+@contextmanager
+def migrating_connection(app: Flask) -> Iterator[tuple[Config, Connection]]:
+    """The Alembic config bound to a connection of the app's engine, committed at the end.
+
+    On SQLite the migration turns foreign keys off (a table that others point to is rebuilt by
+    copying); the pragma takes effect only outside a transaction, so it is turned on again
+    after the commit, before the connection goes back to the pool.
+    """
     cfg = alembic_config(app)
-    with app.app_context(), db.engine().begin() as connection:
+    with app.app_context(), db.engine().connect() as connection:
         cfg.attributes["connection"] = connection
+        try:
+            yield cfg, connection
+            connection.commit()
+        finally:
+            if connection.dialect.name == "sqlite":
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    with migrating_connection(app) as (cfg, _):
         command.upgrade(cfg, revision)
+
+
+def downgrade(app: Flask, revision: str) -> None:
+    with migrating_connection(app) as (cfg, _):
+        command.downgrade(cfg, revision)
 
 
 def pending(app: Flask) -> list[str]:

@@ -53,6 +53,8 @@ class Park(SQLModel, table=True):
     name_ko: str = Field(max_length=200)
     name_en: str = Field(max_length=200)
     region: str = Field(default="", max_length=200)
+    # IANA zone of the park's calendar (exchange.park_calendar): today, months, permit validity
+    time_zone: str = Field(default="Asia/Seoul", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

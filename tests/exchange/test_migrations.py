@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session
 
-from exchange import create_app, db, migrate
+from exchange import create_app, migrate
 from exchange.seed import load_demo
 
 
@@ -20,10 +19,7 @@ def test_notifications_learn_their_exchange_from_their_link(tmp_path):
     with app.test_request_context(), Session(engine) as s:
         load_demo(session=s, history=True, today=date(2026, 11, 20))
         s.commit()
-    cfg = migrate.alembic_config(app)
-    with app.app_context(), db.engine().begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "2a8017b450e6")  # before notifications knew their exchange
+    migrate.downgrade(app, "2a8017b450e6")  # before notifications knew their exchange
     migrate.upgrade(app)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT link, proposal_id FROM notification")).all()

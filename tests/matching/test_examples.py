@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from plan_check import example, assert_feasible, expected
+from plan_check import assert_feasible, example, expected
 
 from matching import load_problem, solve
 

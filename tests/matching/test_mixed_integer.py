@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from plan_check import example, assert_feasible
+from plan_check import assert_feasible, example
 
 from matching import SolverError, load_problem, solve
 

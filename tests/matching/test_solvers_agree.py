@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plan_check import example, assert_feasible
+from plan_check import assert_feasible, example
 
 from matching import load_problem, solve
 from matching.components import component_labels
