@@ -105,13 +105,47 @@ def test_min_cost_flow_refuses_mixed_integer_options():
 
 
 def test_time_limit_gives_a_feasible_plan():
+    # a fast machine may finish within the limit: either way the plan keeps every rule
     data = json.loads(example("park-200").read_text())
     data["options"] = {"min_lot_t": 5, "time_limit_s": 0.2}
     problem = load_problem(data)
     plan = solve(problem)
-    assert plan.status == "feasible"
+    assert plan.status in ("feasible", "optimal")
     assert_feasible(problem, plan)
     assert all(e.tonnes >= 5 - 1e-6 for e in plan.exchanges)
+
+
+@pytest.mark.parametrize(
+    ("sol_status", "status", "ships"),
+    [
+        ("LpSolutionIntegerFeasible", "feasible", True),
+        ("LpSolutionNoSolutionFound", "feasible", False),
+    ],
+)
+def test_a_solve_stopped_by_its_time_limit_is_a_feasible_plan(
+    monkeypatch, sol_status, status, ships
+):
+    """Whatever the machine's speed: the solver's answer on hitting the limit, made to order.
+
+    S (10 t) to A (6 t) or B (10 t) with min_lot_t 5: the optimum ships 5 + 5 t. Stopped
+    with an incumbent, the plan keeps it and says `feasible`; stopped before any, it ships
+    nothing, which is still a plan that keeps every rule.
+    """
+    import pulp
+
+    real_solve = pulp.LpProblem.solve
+
+    def stopped(self, solver=None, **kwargs):
+        result = real_solve(self, solver, **kwargs)
+        self.sol_status = getattr(pulp, sol_status)
+        return result
+
+    monkeypatch.setattr(pulp.LpProblem, "solve", stopped)
+    problem = load_problem(one_source_two_sinks(min_lot_t=5, time_limit_s=30))
+    plan = solve(problem)
+    assert plan.status == status
+    assert_feasible(problem, plan)
+    assert sum(e.tonnes for e in plan.exchanges) == pytest.approx(10.0 if ships else 0.0)
 
 
 def test_the_solve_argument_overrides_the_options():
