@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-__all__ = ["FlowError", "solve_min_cost_flow", "tonne_scale"]
+__all__ = ["FlowError", "flow_unit", "solve_min_cost_flow", "tonne_scale"]
 
 NAME = "OR-Tools min-cost flow"
 # int64 headroom: OR-Tools scales costs by (nodes + 1) and sums flow x cost.
@@ -81,14 +81,26 @@ def solve_min_cost_flow(
     return solver.flows(arcs) / unit
 
 
+def flow_unit(supply: np.ndarray, capacity: np.ndarray) -> float:
+    """Integer steps a tonne has in the flow: 1/unit is how exact its tonnes are.
+
+    >>> flow_unit(np.array([33.333333333333336, 10000.0]), np.array([20.0, 6000.0]))
+    100000.0
+    """
+    unit = tonne_scale(supply, np.minimum(capacity, supply.sum()))
+    # keep total flow x costliest arc within int64, giving up tonne digits before cost steps
+    # (below 1: whole tens of tonnes and coarser, for quantities no park has)
+    while (supply.sum() * unit + 1) * COST_STEPS > _INT_BUDGET:
+        unit /= 10
+    return unit
+
+
 def _integers(supply: np.ndarray, capacity: np.ndarray, cost: np.ndarray):
     """Supplies, capacities and costs as int64, and the tonne unit used."""
-    unit = tonne_scale(supply, capacity)
-    # keep total flow x costliest arc within int64, giving up tonne digits before cost steps
-    while unit > 1 and (supply.sum() * unit + 1) * COST_STEPS > _INT_BUDGET:
-        unit /= 10
+    unit = flow_unit(supply, capacity)
     supply_int = np.floor(supply * unit + 1e-6).astype(np.int64)
-    capacity_int = np.floor(capacity * unit + 1e-6).astype(np.int64)
+    # a sink never takes more than all supplies: a larger capacity would only overflow int64
+    capacity_int = np.floor(np.minimum(capacity, supply.sum()) * unit + 1e-6).astype(np.int64)
     nodes = len(supply) + len(capacity) + 1
     total = int(supply_int.sum())
     steps = min(_INT_BUDGET / (total + 1), _INT_BUDGET / (nodes + 1), COST_STEPS)
