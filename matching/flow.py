@@ -21,6 +21,7 @@ _INT_BUDGET = 2.0**61
 # +30% on country-20000) for nothing: at 1e9 the optimum moves by ~1e-13 relative, and
 # the objective is re-evaluated from the flows with float costs anyway.
 COST_STEPS = 1e9
+MIN_COST_STEPS = 1e3  # never fewer integer steps for the costliest arc
 MEANINGLESS_COST = 1e-12  # kg CO2e a tonne: below it, arcs' costs count as equal
 
 
@@ -89,8 +90,10 @@ def flow_unit(supply: np.ndarray, capacity: np.ndarray) -> float:
     """
     unit = tonne_scale(supply, np.minimum(capacity, supply.sum()))
     # keep total flow x costliest arc within int64, giving up tonne digits before cost steps
-    # (below 1: whole tens of tonnes and coarser, for quantities no park has)
-    while (supply.sum() * unit + 1) * COST_STEPS > _INT_BUDGET:
+    while unit > 1 and (supply.sum() * unit + 1) * COST_STEPS > _INT_BUDGET:
+        unit /= 10
+    # whole tens of tonnes and coarser only for totals no country has (> 2e15 t)
+    while supply.sum() * unit > _INT_BUDGET / MIN_COST_STEPS:
         unit /= 10
     return unit
 
