@@ -6,7 +6,7 @@
 A synthetic park (`tests/exchange/parks.py`) goes into a fresh SQLite database, and into a
 fresh PostgreSQL database made beside the one the URL names (dropped afterwards) when a
 URL is given. One run is queued and executed by the worker's own code, stage by stage:
-build (listings to problem), load + solve (the matcher), explain (unmatched offers),
+build (listings to problem), load + solve (the matcher, with the unmatched offers' reasons),
 store (proposals), and the rest (stage commits, the problem and plan written as JSON).
 Then the stored problem is solved again by the matcher alone, as `python -m matching`
 would (in the same, warm process: no favour to the run): the application's overhead is
@@ -67,26 +67,10 @@ class StageClock:
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        clock, explainer = self, worker.Explainer
-
-        class TimedExplainer(explainer):
-            def __init__(self, problem):
-                watch = Stopwatch()
-                super().__init__(problem)
-                watch.add_to(clock.figures, "explain")
-
-            def explain(self, source_id, reason):
-                watch = Stopwatch()
-                try:
-                    return super().explain(source_id, reason)
-                finally:
-                    watch.add_to(clock.figures, "explain")
-
         patches = [
             (worker, "build_problem", self.wrap("build", worker.build_problem)),
             (worker, "load_problem", self.wrap("load", worker.load_problem)),
             (worker, "solve", self.wrap("solve", worker.solve)),
-            (worker, "Explainer", TimedExplainer),
             (runs, "store_plan", self.wrap("store", runs.store_plan)),
         ]
         saved = [(module, name, getattr(module, name)) for module, name, _ in patches]
@@ -155,12 +139,12 @@ def measure(url: str, offers: int, wants: int, seed: int) -> dict:
         engine.dispose()
 
 
-STAGES = ("build", "load", "solve", "explain", "store")
+STAGES = ("build", "load", "solve", "store")
 
 
 def report(rows: list[tuple[str, dict]]) -> None:
     print(f"{'database':<11}{'clock':<6}{'queue->done':>12}{'build':>7}{'load':>6}{'solve':>7}"
-          f"{'explain':>8}{'store':>7}{'other':>7}{'alone':>8}{'overhead':>10}"
+          f"{'store':>7}{'other':>7}{'alone':>8}{'overhead':>10}"
           f"{'overhead/alone':>16}")  # fmt: skip
     for label, figures in rows:
         for clock in ("wall", "cpu"):
@@ -168,7 +152,7 @@ def report(rows: list[tuple[str, dict]]) -> None:
             other = f["end_to_end"] - sum(f[k] for k in STAGES)
             overhead = f["end_to_end"] - f["alone"]
             print(f"{label:<11}{clock:<6}{f['end_to_end']:>12.2f}{f['build']:>7.2f}"
-                  f"{f['load']:>6.2f}{f['solve']:>7.2f}{f['explain']:>8.2f}{f['store']:>7.2f}"
+                  f"{f['load']:>6.2f}{f['solve']:>7.2f}{f['store']:>7.2f}"
                   f"{other:>7.2f}{f['alone']:>8.2f}{overhead:>10.2f}"
                   f"{overhead / f['alone']:>16.2f}")  # fmt: skip
     print("seconds; cpu: this process only (not the PostgreSQL server). alone: load_problem +")

@@ -277,7 +277,8 @@ class UnmatchedOffer(SQLModel, table=True):
     offer_id: int = Field(foreign_key="listing.id")
     tonnes_per_month: float
     reason: str = Field(max_length=30)
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    # the matcher's facts behind the reason; None for a plan stored before it gave them
+    detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Delivery(SQLModel, table=True):

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
-from exchange.explain import Explainer
 from exchange.models import MatchRun, Park, RunStatus, utcnow
 from exchange.services import runs
 from exchange.services.problems import build_problem
@@ -78,10 +77,8 @@ def _execute(engine: Engine, run_id: int) -> None:
     if plan.status == "infeasible":
         _fail(engine, run_id, f"infeasible: {plan.message or ''}")
         return
+    # each unmatched item carries the matcher's own `detail`: the app words it, never re-derives it
     plan_dict = plan.to_dict()
-    explainer = Explainer(problem)
-    for item in plan_dict["unmatched"]:
-        item["detail"] = explainer.explain(item["source"], item["reason"])
     with Session(engine, expire_on_commit=False) as s:
         if not runs.set_stage(session=s, run_id=run_id, status=RunStatus.storing,
                               expect=RunStatus.solving):  # fmt: skip

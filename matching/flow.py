@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-__all__ = ["FlowError", "solve_min_cost_flow", "tonne_scale"]
+__all__ = ["FlowError", "flow_unit", "solve_min_cost_flow", "tonne_scale"]
 
 NAME = "OR-Tools min-cost flow"
 # int64 headroom: OR-Tools scales costs by (nodes + 1) and sums flow x cost.
@@ -21,6 +21,7 @@ _INT_BUDGET = 2.0**61
 # +30% on country-20000) for nothing: at 1e9 the optimum moves by ~1e-13 relative, and
 # the objective is re-evaluated from the flows with float costs anyway.
 COST_STEPS = 1e9
+MIN_COST_STEPS = 1e3  # never fewer integer steps for the costliest arc
 MEANINGLESS_COST = 1e-12  # kg CO2e a tonne: below it, arcs' costs count as equal
 
 
@@ -81,14 +82,28 @@ def solve_min_cost_flow(
     return solver.flows(arcs) / unit
 
 
-def _integers(supply: np.ndarray, capacity: np.ndarray, cost: np.ndarray):
-    """Supplies, capacities and costs as int64, and the tonne unit used."""
-    unit = tonne_scale(supply, capacity)
+def flow_unit(supply: np.ndarray, capacity: np.ndarray) -> float:
+    """Integer steps a tonne has in the flow: 1/unit is how exact its tonnes are.
+
+    >>> flow_unit(np.array([33.333333333333336, 10000.0]), np.array([20.0, 6000.0]))
+    100000.0
+    """
+    unit = tonne_scale(supply, np.minimum(capacity, supply.sum()))
     # keep total flow x costliest arc within int64, giving up tonne digits before cost steps
     while unit > 1 and (supply.sum() * unit + 1) * COST_STEPS > _INT_BUDGET:
         unit /= 10
+    # whole tens of tonnes and coarser only for totals no country has (> 2e15 t)
+    while supply.sum() * unit > _INT_BUDGET / MIN_COST_STEPS:
+        unit /= 10
+    return unit
+
+
+def _integers(supply: np.ndarray, capacity: np.ndarray, cost: np.ndarray):
+    """Supplies, capacities and costs as int64, and the tonne unit used."""
+    unit = flow_unit(supply, capacity)
     supply_int = np.floor(supply * unit + 1e-6).astype(np.int64)
-    capacity_int = np.floor(capacity * unit + 1e-6).astype(np.int64)
+    # a sink never takes more than all supplies: a larger capacity would only overflow int64
+    capacity_int = np.floor(np.minimum(capacity, supply.sum()) * unit + 1e-6).astype(np.int64)
     nodes = len(supply) + len(capacity) + 1
     total = int(supply_int.sum())
     steps = min(_INT_BUDGET / (total + 1), _INT_BUDGET / (nodes + 1), COST_STEPS)

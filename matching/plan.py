@@ -15,12 +15,11 @@ import numpy as np
 from matching.arcs import Arcs
 from matching.problem import Problem
 from matching.sites import Sites
-from matching.unmatched import unmatched_reasons
+from matching.unmatched import MIN_TONNES, unmatched_reasons
 
 __all__ = ["FORMAT", "MIN_TONNES", "Exchange", "Plan", "SinkUse", "SolverInfo", "Unmatched"]
 
 FORMAT = "symbiosis-plan/1"
-MIN_TONNES = 1e-6  # exchanges and leftovers below this are solver noise, not tonnes
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,9 @@ class Unmatched:
     source: str
     tonnes: float
     reason: str
+    # the facts that decided `reason` (keys in matching.unmatched); None in a plan written
+    # before the matcher gave them
+    detail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,18 +146,20 @@ def build_plan(
     )
     return Plan(
         status, objective, baseline, baseline - objective, exchanges,
-        _unmatched(problem, sites, arcs, np.bincount(arc.source, t, len(problem.sources))),
+        _unmatched(problem, sites, arcs, tonnes),
         _sinks(problem, np.bincount(arc.sink, t, len(problem.sinks))), solver,
     )  # fmt: skip
 
 
-def _unmatched(problem: Problem, sites: Sites, arcs: Arcs, shipped: np.ndarray):
+def _unmatched(problem: Problem, sites: Sites, arcs: Arcs, tonnes: np.ndarray):
+    # tonnes under MIN_TONNES are left off the exchanges, so they count as not shipped
+    shipped = np.where(tonnes >= MIN_TONNES, tonnes, 0.0)
     supply = np.array([s.tonnes for s in problem.sources], dtype=float)
-    left = supply - shipped
+    left = supply - np.bincount(arcs.source, shipped, len(problem.sources))
     sources = np.flatnonzero(left >= MIN_TONNES)
-    reasons = unmatched_reasons(problem, sites, arcs, sources)
+    reasons = unmatched_reasons(problem, sites, arcs, shipped, sources)
     return tuple(
-        Unmatched(problem.sources[i].id, float(left[i]), reasons[i]) for i in sources.tolist()
+        Unmatched(problem.sources[i].id, float(left[i]), *reasons[i]) for i in sources.tolist()
     )
 
 

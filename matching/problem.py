@@ -183,8 +183,8 @@ def _problem(data: Any) -> Problem:
     if data.get("format") != FORMAT:
         where.fail(f'format must be "{FORMAT}"', "format")
     modes = _modes(data.get("modes", DEFAULT_MODES))
-    sources = tuple(_source(w) for w in items(data, "sources", required=True))
-    sinks = tuple(_sink(w) for w in items(data, "sinks", required=True))
+    sources = tuple(_source(w, modes) for w in items(data, "sources", required=True))
+    sinks = tuple(_sink(w, modes) for w in items(data, "sinks", required=True))
     _unique_ids("sources", sources)
     _unique_ids("sinks", sinks)
     source_ids = {s.id for s in sources}
@@ -224,11 +224,18 @@ def _modes(raw: Any) -> dict[str, Mode]:
     return modes
 
 
-def _site_modes(where: Item) -> tuple[str, ...]:
-    # A site may name a mode the file does not define: it simply shares nothing by it.
+def _site_modes(where: Item, defined: dict[str, Mode]) -> tuple[str, ...]:
     modes = where.get("modes", ["truck"])
     if not isinstance(modes, list) or not all(isinstance(m, str) and m for m in modes):
         where.fail("must be a list of mode names", "modes")
+    # a typo ("truk") must not pass as a site that shares no mode with anyone
+    unknown = [m for m in modes if m not in defined]
+    if unknown:
+        where.fail(
+            f'names a mode the file does not define ("{unknown[0]}"; defined: '
+            f"{', '.join(defined)})",
+            "modes",
+        )
     return tuple(modes)
 
 
@@ -242,7 +249,7 @@ def _position(where: Item) -> tuple[float, float]:
     return lat, lon
 
 
-def _source(where: Item) -> Source:
+def _source(where: Item, modes: dict[str, Mode]) -> Source:
     properties = where.get("properties", {})
     if not isinstance(properties, dict):
         where.fail("must be a JSON object", "properties")
@@ -257,12 +264,12 @@ def _source(where: Item) -> Source:
         disposal_kg_co2e_per_t=where.number("disposal_kg_co2e_per_t"),
         hazardous=where.flag("hazardous"),
         properties={k: props.number(k, minimum=None) for k in properties},
-        modes=_site_modes(where),
+        modes=_site_modes(where, modes),
         max_km=where.number("max_km", None),
     )
 
 
-def _sink(where: Item) -> Sink:
+def _sink(where: Item, modes: dict[str, Mode]) -> Sink:
     lat, lon = _position(where)
     return Sink(
         id=where.text("id"),
@@ -272,7 +279,7 @@ def _sink(where: Item) -> Sink:
         accepts=_accepts(where),
         requirements=_requirements(where),
         hazardous_permit=where.flag("hazardous_permit"),
-        modes=_site_modes(where),
+        modes=_site_modes(where, modes),
         max_km=where.number("max_km", None),
     )
 

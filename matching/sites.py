@@ -13,7 +13,10 @@ import numpy as np
 
 from matching.problem import Problem
 
-__all__ = ["EARTH_RADIUS_KM", "Sites", "compatible", "great_circle_km", "is_in", "transport"]
+__all__ = [
+    "EARTH_RADIUS_KM", "Sites", "compatible", "great_circle_km", "is_in", "pair_limit_km",
+    "shortest_km", "transport",
+]  # fmt: skip
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -182,20 +185,43 @@ def transport(
     circuity.
     """
     shared = sites.src_modes[src] & sites.snk_modes[snk]
-    limit = np.minimum(sites.src_max_km[src], sites.snk_max_km[snk])
-    keys = sites.pair_keys(src, snk) if sites.overrides else None
+    limit = pair_limit_km(sites, src, snk)
     best_mode = np.full(len(src), -1, dtype=np.int8)
     best_km = np.full(len(src), np.nan)
     best_em = np.full(len(src), np.inf)
-    for m, (ef, circuity) in enumerate(zip(sites.mode_ef, sites.mode_circuity, strict=True)):
+    for m, km in _mode_km(sites, src, snk, gc_km):
+        emission = km * sites.mode_ef[m]
+        better = ((shared >> m) & 1).astype(bool) & (km <= limit) & (emission < best_em)
+        best_mode[better], best_km[better], best_em[better] = m, km[better], emission[better]
+    return best_mode, best_km, best_em
+
+
+def pair_limit_km(sites: Sites, src: np.ndarray, snk: np.ndarray) -> np.ndarray:
+    """The smaller of the two sites' `max_km` for each pair (inf where neither sets one)."""
+    return np.minimum(sites.src_max_km[src], sites.snk_max_km[snk])
+
+
+def shortest_km(sites: Sites, src: np.ndarray, snk: np.ndarray, gc_km: np.ndarray) -> np.ndarray:
+    """The fewest km over the modes each pair shares, whatever the limits (inf: none shared).
+
+    What `beyond-distance` reports: how far the nearest taker is by the shortest way.
+    """
+    shared = sites.src_modes[src] & sites.snk_modes[snk]
+    best = np.full(len(src), np.inf)
+    for m, km in _mode_km(sites, src, snk, gc_km):
+        best = np.where(((shared >> m) & 1).astype(bool), np.minimum(best, km), best)
+    return best
+
+
+def _mode_km(sites: Sites, src: np.ndarray, snk: np.ndarray, gc_km: np.ndarray):
+    """(mode index, km of every pair by that mode): `distances_km` where given, else circuity."""
+    keys = sites.pair_keys(src, snk) if sites.overrides else None
+    for m, circuity in enumerate(sites.mode_circuity):
         km = gc_km * circuity
         for mode in (-1, m):  # a mode-specific entry wins over one that serves every mode
             if keys is not None and mode in sites.overrides:
                 km = _lookup(keys, *sites.overrides[mode], km)
-        emission = km * ef
-        better = ((shared >> m) & 1).astype(bool) & (km <= limit) & (emission < best_em)
-        best_mode[better], best_km[better], best_em[better] = m, km[better], emission[better]
-    return best_mode, best_km, best_em
+        yield m, km
 
 
 def _lookup(keys: np.ndarray, table_keys: np.ndarray, table_km: np.ndarray, km: np.ndarray):

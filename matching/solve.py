@@ -19,14 +19,18 @@ import numpy as np
 from matching.arcs import Arcs, build_arcs, locked_arcs
 from matching.components import component_labels, split_by_label
 from matching.flow import NAME as FLOW_NAME
-from matching.flow import solve_min_cost_flow
+from matching.flow import flow_unit, solve_min_cost_flow
 from matching.plan import Plan, SolverInfo, build_plan, infeasible_plan
+from matching.polish import polish_tonnes
 from matching.problem import SOLVERS, Problem
 from matching.sites import Sites
 
 __all__ = ["SolverError", "solve"]
 
 Progress = Callable[[str], None]
+# tonnes within which HiGHS and CBC answer (CBC's solution file has 8 significant digits;
+# matching.polish adds a part relative to each site's limit)
+PULP_RESOLUTION = 1e-6
 
 
 class SolverError(RuntimeError):
@@ -94,6 +98,7 @@ class _Residual:
 
     def __init__(self, problem: Problem, arcs: Arcs, locked: np.ndarray):
         n, m = len(problem.sources), len(problem.sinks)
+        self.locked = locked
         self.tonnes = np.zeros(len(arcs))
         self.tonnes[locked] = [lock.tonnes for lock in problem.locked]
         self.supply = np.array([s.tonnes for s in problem.sources]) - np.bincount(
@@ -148,9 +153,12 @@ def _solve_components(
                 f"({len(flow):,} min-cost flow, {len(mixed):,} mixed-integer)")  # fmt: skip
     tonnes = residual.tonnes
     names, rows, statuses = [], 0, ["optimal"]
+    resolution = PULP_RESOLUTION
     if flow:
         index = np.concatenate(flow)
-        rows += _solve_flow(arcs, residual, index, tonnes)
+        flow_rows, flow_resolution = _solve_flow(arcs, residual, index, tonnes)
+        rows += flow_rows
+        resolution = max(resolution, flow_resolution)
         names.append(FLOW_NAME)
         stages.done("solve", f"min-cost flow: {len(index):,} arcs in {len(flow):,} components")
     if mixed:
@@ -170,6 +178,12 @@ def _solve_components(
         " + ".join(names) or "none", build_s, stages.seconds.get("solve", 0.0), solved, rows
     )
     status = "feasible" if "feasible" in statuses else "optimal"
+    tonnes = polish_tonnes(
+        tonnes, arcs.source, arcs.sink,
+        np.array([s.tonnes for s in problem.sources], dtype=float),
+        np.array([s.capacity_t for s in problem.sinks], dtype=float),
+        fixed=residual.locked, resolution=resolution, min_lot_t=problem.options.min_lot_t,
+    )  # fmt: skip
     plan = build_plan(problem, sites, arcs, tonnes, status, info)
     stages.done(
         "plan", f"plan: {len(plan.exchanges):,} exchanges, {len(plan.unmatched):,} unmatched"
@@ -201,15 +215,14 @@ def _route(problem: Problem, arcs: Arcs, residual: _Residual, groups: list, solv
     return flow, mixed
 
 
-def _solve_flow(arcs: Arcs, residual: _Residual, index: np.ndarray, tonnes: np.ndarray) -> int:
-    """Tonnes on the arcs at `index`, by min-cost flow; returns the rows (sites) used."""
+def _solve_flow(arcs: Arcs, residual: _Residual, index: np.ndarray, tonnes: np.ndarray):
+    """Tonnes on the arcs at `index`, by min-cost flow; returns (rows used, tonne resolution)."""
     sources, tail = np.unique(arcs.source[index], return_inverse=True)
     sinks, head = np.unique(arcs.sink[index], return_inverse=True)
-    tonnes[index] = solve_min_cost_flow(
-        np.maximum(residual.supply[sources], 0.0), np.maximum(residual.capacity[sinks], 0.0),
-        tail, head, arcs.cost[index],
-    )  # fmt: skip
-    return len(sources) + len(sinks)
+    supply = np.maximum(residual.supply[sources], 0.0)
+    capacity = np.maximum(residual.capacity[sinks], 0.0)
+    tonnes[index] = solve_min_cost_flow(supply, capacity, tail, head, arcs.cost[index])
+    return len(sources) + len(sinks), 1.0 / flow_unit(supply, capacity)
 
 
 def _solve_model(problem, arcs, residual, group, backend, deadline, stages) -> tuple[str, int]:

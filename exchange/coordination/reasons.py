@@ -1,15 +1,19 @@
 """Runs, unmatched offers and refused steps in words a coordinator can read back to a factory.
 
-The matcher and the services give codes and figures (`explain.explain_unmatched`,
-`ProposalError.facts`, `MatchRun.message`); this turns them into sentences.
+The matcher and the services give codes and figures (an unmatched offer's `detail`, which
+the matcher fills with the facts that decided its reason; `ProposalError.facts`;
+`MatchRun.message`); this turns them into sentences. The arc rules live in `matching/`
+only: nothing here re-derives them, so a rule changed there is never explained the old way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from exchange import catalogue
 from exchange.i18n import format_number
@@ -44,53 +48,122 @@ def status_name(status: str) -> str:
     return str(PROPOSAL_STATUSES.get(status, status))
 
 
-def unmatched_words(reason: str, detail: dict[str, Any], locale: str) -> str:
-    """Why an offer kept its tonnes, with the figures that decided it."""
-    d = detail or {}
+# A problem's sink id ("want-7") -> the taker's factory as a link; never the id itself.
+Taker = Callable[[str], Markup]
+# Refused pair (problem source id, sink id) -> "rejected" or "declined".
+Refusals = dict[tuple[str, str], str]
+
+
+def unmatched_words(
+    reason: str, detail: dict[str, Any] | None, tonnes: float, locale: str, *,
+    taker: Taker, source: str = "", refusals: Refusals | None = None,
+) -> Markup:
+    """Why an offer kept `tonnes`, worded from the matcher's `detail` alone.
+
+    `detail` None (a plan stored before the matcher gave its facts) or without the keys
+    a reason needs gets the reason's plain words and a note that the figures are missing.
+    """
+    words = None if detail is None else _detail_words(
+        reason, detail, tonnes, locale, taker, source, refusals or {})
+    if words is not None:
+        return words
+    note = _("The figures behind this reason were not recorded with this run.")
+    return Markup("{} <span class=\"small muted\">{}</span>").format(_plain_words(reason), note)
+
+
+def _say(text: str, **values: Any) -> Markup:
+    """`_(text, **values)` as HTML: the values escaped, unless they are links already."""
+    return Markup(_(text, **{k: escape(v) for k, v in values.items()}))
+
+
+def _t(tonnes: float) -> str:
+    # kilograms at most: a listing of 33.333333333333336 t reads 33.333
+    return format_number(tonnes, 3)
+
+
+def _detail_words(reason, d, tonnes, locale, taker: Taker, source, refusals) -> Markup | None:
+    sink = taker(d["sink"]) if d.get("sink") else None
     if reason == "no-sink-accepts":
-        return _("No factory takes this material")
-    if reason == "no-hazardous-permit":
-        return _("Hazardous: no taker holds a permit")
-    if reason == "no-common-mode":
-        return _("No taker can be reached by a transport mode this factory uses")
-    if reason == "quality-mismatch" and d.get("property"):
-        return _quality_words(d, locale)
-    if reason == "beyond-distance" and "km" in d:
-        if d.get("max_km") is None:
-            return _("The nearest taker is %(km)s km away (%(mode)s), too far to move it",
-                     km=format_number(d["km"]), mode=mode_name(d.get("mode")))  # fmt: skip
-        return _("The nearest taker is %(km)s km away (%(mode)s), beyond its %(max_km)s km limit",
-                 km=format_number(d["km"]), mode=mode_name(d.get("mode")),
-                 max_km=format_number(d["max_km"]))  # fmt: skip
-    if reason == "not-worth-transport" and "transport_kg_co2e_per_t" in d:
-        return _("Moving it %(km)s km would emit %(transport)s kg CO2e/t, more than the %(saved)s "
-                 "it saves", km=format_number(d["km"]),
-                 transport=format_number(d["transport_kg_co2e_per_t"]),
-                 saved=format_number(d["saved_kg_co2e_per_t"]))  # fmt: skip
-    if reason == "sinks-full":
-        return _("Takers are full: their capacity went to exchanges that save more")
+        return _say("No factory takes this material")
+    if reason == "no-hazardous-permit" and sink:
+        return _say("Hazardous: the nearest factory that takes it, %(taker)s, holds no valid "
+                    "permit for it", taker=sink)  # fmt: skip
+    if reason == "quality-mismatch" and sink and d.get("property"):
+        return _quality_words(d, locale, sink)
+    if reason == "no-common-mode" and sink:
+        return _say("No shared transport mode: the nearest taker, %(taker)s, cannot be reached "
+                    "by a mode this factory uses", taker=sink)  # fmt: skip
+    if reason == "beyond-distance" and sink and "km" in d and d.get("limit_km") is not None:
+        return _say("The nearest taker, %(taker)s, is %(km)s km away, beyond the %(limit)s km "
+                    "limit", taker=sink, km=format_number(d["km"]),
+                    limit=format_number(d["limit_km"]))  # fmt: skip
+    if reason == "forbidden" and d.get("pairs"):
+        return _say("Every taker was turned down for this offer: %(pairs)s",
+                    pairs=Markup(", ").join(_refused(p, taker, source, refusals)
+                                            for p in d["pairs"]))  # fmt: skip
+    if reason == "not-worth-transport" and sink and "net_kg_co2e_per_t" in d and "km" in d:
+        return _say("Moving it %(km)s km to %(taker)s would emit %(net)s kg CO2e a tonne more "
+                    "than it saves", km=format_number(d["km"]), taker=sink,
+                    net=format_number(-d["net_kg_co2e_per_t"], 2))  # fmt: skip
+    if reason == "below-min-lot" and "min_lot_t" in d:
+        if sink and "spare_t" in d:
+            return _say("%(taker)s has %(spare)s t of room left, under the minimum lot of "
+                        "%(lot)s t", taker=sink, spare=_t(d["spare_t"]), lot=_t(d["min_lot_t"]))  # fmt: skip
+        return _say("The %(tonnes)s t left are under the minimum lot of %(lot)s t",
+                    tonnes=_t(tonnes), lot=_t(d["min_lot_t"]))  # fmt: skip
+    if reason == "partner-limit" and "limit" in d:
+        if sink:
+            return _say("%(taker)s already has %(limit)s partners, the most a run allows a want",
+                        taker=sink, limit=d["limit"])  # fmt: skip
+        return _say("This offer already has %(limit)s partners, the most a run allows an offer",
+                    limit=d["limit"])  # fmt: skip
+    if reason == "sinks-full" and sink:
+        return _say("Takers are full: the capacity of %(taker)s went to exchanges that save more",
+                    taker=sink)  # fmt: skip
+    return None
+
+
+def _refused(sink_id: str, taker: Taker, source: str, refusals: Refusals) -> Markup:
+    status = refusals.get((source, sink_id))
+    if status == "rejected":
+        return _say("%(taker)s (rejected by the coordinator)", taker=taker(sink_id))
+    if status == "declined":
+        return _say("%(taker)s (declined)", taker=taker(sink_id))
+    return taker(sink_id)
+
+
+def _plain_words(reason: str) -> str:
     return {
+        "no-sink-accepts": _("No factory takes this material"),
+        "no-hazardous-permit": _("Hazardous: no taker holds a permit"),
         "quality-mismatch": _("Quality: no taker accepts its properties"),
+        "no-common-mode": _("No taker can be reached by a transport mode this factory uses"),
         "beyond-distance": _("Every taker is beyond the distance limit"),
+        "forbidden": _("Every taker was turned down for this offer (rejected or declined)"),
         "not-worth-transport": _("Moving it would emit more than it saves"),
-    }.get(reason, reason)
+        "below-min-lot": _("Under the minimum lot of this run"),
+        "partner-limit": _("At the limit of partners of this run"),
+        "sinks-full": _("Takers are full: their capacity went to exchanges that save more"),
+    }.get(reason) or _("Left over (the matcher's reason: %(reason)s)", reason=reason)
 
 
-def _quality_words(d: dict[str, Any], locale: str) -> str:
+def _quality_words(d: dict[str, Any], locale: str, sink: Markup) -> Markup:
     prop = catalogue.load().properties.get(d["property"])
     name = prop.name(locale) if prop else d["property"]
     if locale == "en" and name[:1].isupper() and not name[1:2].isupper():
         name = name[0].lower() + name[1:]  # mid-sentence
     unit = f" {prop.unit}" if prop and prop.unit else ""
     if d.get("value") is None:
-        return _("Quality: the nearest taker needs the %(property)s, which the offer does not state",
-                 property=name)  # fmt: skip
+        return _say("Quality: the nearest taker, %(taker)s, needs the %(property)s, which the "
+                    "offer does not state", taker=sink, property=name)  # fmt: skip
     value = format_number(d["value"]) + unit
     if d.get("max") is not None and d["value"] > d["max"]:
-        return _("Quality: %(property)s %(value)s above the %(limit)s the nearest taker accepts",
-                 property=name, value=value, limit=format_number(d["max"]) + unit)  # fmt: skip
-    return _("Quality: %(property)s %(value)s below the %(limit)s the nearest taker needs",
-             property=name, value=value, limit=format_number(d.get("min")) + unit)  # fmt: skip
+        return _say("Quality: %(property)s %(value)s above the %(limit)s that the nearest taker, "
+                    "%(taker)s, accepts", property=name, value=value, taker=sink,
+                    limit=format_number(d["max"]) + unit)  # fmt: skip
+    return _say("Quality: %(property)s %(value)s below the %(limit)s that the nearest taker, "
+                "%(taker)s, needs", property=name, value=value, taker=sink,
+                limit=format_number(d.get("min")) + unit)  # fmt: skip
 
 
 def run_failure(message: str) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
+from flask import url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from exchange import catalogue
@@ -14,6 +16,7 @@ from exchange.coordination.reasons import unmatched_words
 from exchange.models import Factory, Listing, MatchRun, Proposal, UnmatchedOffer
 from exchange.network import Edge, Node, network_svg
 from exchange.services import proposal_pages, proposals, runs
+from exchange.services.problems import listing_id, sink_id, source_id
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class UnmatchedRow:
     unmatched: UnmatchedOffer
     offer: Listing
     factory: Factory | None
-    words: str
+    words: Markup
 
 
 def totals(run: MatchRun, rows: list[ProposalRow]) -> dict[str, Any]:
@@ -54,15 +57,51 @@ def proposal_rows(*, session: Session, run: MatchRun) -> list[ProposalRow]:
 
 
 def unmatched_rows(*, session: Session, run: MatchRun, locale: str) -> list[UnmatchedRow]:
+    """Each offer left over, its factory, and its reason in words naming the takers as links."""
     items = runs.run_unmatched(session=session, run_id=run.id)
+    named = {_listing(site) for u, _o in items for site in _sites(u.detail)} - {None}
     factories = proposal_pages.listing_factories(
-        session=session, listing_ids=[offer.id for _u, offer in items]
+        session=session, listing_ids=[offer.id for _u, offer in items] + list(named)
     )
+    refusals = proposal_pages.refused_pairs(session=session, park_id=run.park_id, pairs=[
+        (offer.id, want) for u, offer in items if u.reason == "forbidden"
+        for want in {_listing(site) for site in _sites(u.detail)} - {None}
+    ])  # fmt: skip
+
+    def taker(site: str) -> Markup:
+        factory = factories.get(_listing(site))
+        if factory is None:  # a listing deleted since, or an id this app did not write
+            return Markup(escape(_("a taker no longer listed")))
+        return factory_link(factory, locale)
+
     return [
-        UnmatchedRow(u, offer, factories.get(offer.id),
-                     unmatched_words(u.reason, u.detail, locale))
+        UnmatchedRow(u, offer, factories.get(offer.id), unmatched_words(
+            u.reason, u.detail, u.tonnes_per_month, locale, taker=taker,
+            source=source_id(offer.id),
+            refusals={(source_id(o), sink_id(w)): status for (o, w), status in refusals.items()},
+        ))
         for u, offer in items
     ]  # fmt: skip
+
+
+def factory_link(factory: Factory, locale: str) -> Markup:
+    """The factory's name in the reader's language, linked to its page."""
+    name = factory.name if locale == "ko" else factory.name_en or factory.name
+    href = url_for("listings.factory", factory_id=factory.id)
+    return Markup('<a href="{}">{}</a>').format(href, name)
+
+
+def _sites(detail: dict[str, Any] | None) -> list[str]:
+    """The problem's sink ids a reason's detail names."""
+    detail = detail or {}
+    return [x for x in [detail.get("sink"), *detail.get("pairs", [])] if isinstance(x, str)]
+
+
+def _listing(site: str) -> int | None:
+    try:
+        return listing_id(site)
+    except (ValueError, IndexError):
+        return None
 
 
 def network(rows: list[ProposalRow], locale: str, title: str) -> Markup:

@@ -66,6 +66,23 @@ def listing_factories(*, session: Session, listing_ids: list[int]) -> dict[int, 
     return {listing_id: factory for listing_id, factory in rows}
 
 
+def refused_pairs(
+    *, session: Session, park_id: int, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], str]:
+    """(offer id, want id) -> "rejected" or "declined": how each pair was last turned down."""
+    if not pairs:
+        return {}
+    offers = {o for o, _w in pairs}
+    rows = session.exec(
+        select(Proposal.offer_id, Proposal.want_id, Proposal.status)
+        .where(Proposal.park_id == park_id, col(Proposal.offer_id).in_(offers),
+               col(Proposal.status).in_(("rejected", "declined")))
+        .order_by(col(Proposal.updated_at), col(Proposal.id))
+    )  # fmt: skip
+    wanted = set(pairs)
+    return {(o, w): str(status) for o, w, status in rows if (o, w) in wanted}
+
+
 def run_creators(*, session: Session, runs: list[MatchRun]) -> dict[int, User]:
     ids = {r.created_by_id for r in runs if r.created_by_id is not None}
     return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}

@@ -175,7 +175,7 @@ def store_plan(*, session: Session, run: MatchRun, plan: dict[str, Any]) -> int:
         ))  # fmt: skip
     unmatched = [
         dict(run_id=run.id, offer_id=listing_id(item["source"]), tonnes_per_month=item["tonnes"],
-             reason=item["reason"], detail=item.get("detail", {}))
+             reason=item["reason"], detail=item.get("detail"))
         for item in plan.get("unmatched", [])
     ]  # fmt: skip
     # plain bulk INSERTs: thousands of rows, no ORM objects needed (a third of the time)

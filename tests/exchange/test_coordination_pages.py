@@ -143,8 +143,11 @@ def test_run_page_shows_totals_proposals_and_reasons_in_words(client, world, sce
     assert "Factory A" in page and "Factory B" in page
     assert '<svg class="network"' in page
     assert "No factory takes this material" in page
-    assert "Quality: moisture 82 % above the 65 % the nearest taker accepts" in page
-    assert "Takers are full: their capacity went to exchanges that save more" in page
+    link_b = f'<a href="/factories/{world.factory_b.id}">Factory B</a>'
+    assert (f"Quality: moisture 82 % above the 65 % that the nearest taker, {link_b}, accepts"
+            in page)  # fmt: skip
+    assert f"Takers are full: the capacity of {link_b} went to exchanges that save more" in page
+    assert not re.search(r"\b(offer|want)-\d", page)  # no internal problem id
     assert f'action="/coordination/proposals/{scene.proposal.id}/approve"' in page
     assert "run-progress.js" not in page  # a finished run needs no polling
 

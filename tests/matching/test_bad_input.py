@@ -154,9 +154,31 @@ def test_a_missing_file_is_refused(tmp_path):
         load_problem(tmp_path / "nope.json")
 
 
-def test_a_site_mode_the_file_does_not_define_is_not_an_error():
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set("sources.0.modes", ["rail"]),
+         f'{S1}: modes names a mode the file does not define ("rail"; defined: truck)'),
+        (_set("sinks.1.modes", ["truck", "truk"]),
+         'sinks[1] (id "D2"): modes names a mode the file does not define ("truk"'),
+        (lambda d: d.pop("modes") and d["sinks"][0].update(modes=["barge"]),
+         f'{D1}: modes names a mode the file does not define ("barge"; defined: truck)'),
+    ],
+    ids=["source", "sink typo", "default modes"],
+)  # fmt: skip
+def test_a_site_mode_the_file_does_not_define_is_refused(change, message):
+    # a typo must never pass as no-common-mode
     data = valid()
+    change(data)
+    with pytest.raises(ProblemError) as err:
+        load_problem(data)
+    assert message in str(err.value)
+
+
+def test_a_site_with_a_defined_mode_nobody_shares_is_no_common_mode():
+    data = valid()
+    data["modes"]["rail"] = {"kg_co2e_per_tkm": 0.028}
     data["sources"][0]["modes"] = ["rail"]
     data["locked"] = []
     plan = solve(load_problem(data))
-    assert plan.unmatched[0].reason == "no-common-mode"
+    assert [(u.reason, u.detail) for u in plan.unmatched] == [("no-common-mode", {"sink": "D1"})]

@@ -17,6 +17,24 @@ def test_tiny_gives_exactly_the_expected_plan():
     assert plan.baseline_kg_co2e == want["baseline_kg_co2e"]
     got = [{"source": e.source, "sink": e.sink, "tonnes": e.tonnes} for e in plan.exchanges]
     assert got == want["exchanges"]
+    reasons = [{"source": u.source, "tonnes": u.tonnes, "reason": u.reason} for u in plan.unmatched]
+    assert reasons == want["unmatched"]
+    assert all(u.detail is not None for u in plan.unmatched)
+    assert_feasible(problem, plan)
+
+
+@pytest.mark.parametrize("solver", ["auto", "highs", "cbc"])
+def test_tiny_reasons_gives_exactly_its_plan_reasons_and_details(solver):
+    """paper-declined's only taker was declined; scrap-small's 6 t are under the 10 t lot;
+    slag-two fills cement-near (60 t) and may have 1 partner, so cement-far gets none."""
+    problem = load_problem(example("tiny-reasons"))
+    plan = solve(problem, solver=solver)
+    want = expected("tiny-reasons")
+    assert plan.status == want["status"]
+    assert plan.objective_kg_co2e == pytest.approx(want["objective_kg_co2e"], rel=1e-12)
+    assert plan.baseline_kg_co2e == want["baseline_kg_co2e"]
+    got = [{"source": e.source, "sink": e.sink, "tonnes": e.tonnes} for e in plan.exchanges]
+    assert got == want["exchanges"]
     assert [vars(u) for u in plan.unmatched] == want["unmatched"]
     assert_feasible(problem, plan)
 

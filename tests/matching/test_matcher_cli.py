@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from plan_check import example, expected
 
 from matching.__main__ import main
@@ -34,7 +35,11 @@ def test_output_file_and_summary(tmp_path, capsys):
     assert captured.out == ""
     assert captured.err.startswith("optimal: baseline 20,450.0 kg CO2e, objective 16,481.6")
     assert "exchanges: 1 (80.0 t)" in captured.err
-    assert json.loads(out.read_text())["unmatched"] == expected("tiny")["unmatched"]
+    unmatched = json.loads(out.read_text())["unmatched"]
+    assert [{k: u[k] for k in ("source", "tonnes", "reason")} for u in unmatched] == expected(
+        "tiny"
+    )["unmatched"]
+    assert unmatched[0]["detail"] == {"sink": "board-plant"}
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
 
 
@@ -89,3 +94,34 @@ def test_infeasible_locked_tonnes_exit_1_with_a_plan(tmp_path, capsys):
     assert plan["status"] == "infeasible" and plan["exchanges"] == []
     assert 'sink "board-plant" exceed its capacity by 10' in plan["message"]
     assert captured.err.startswith("infeasible: locked tonnes")
+
+
+def test_python_dash_m_gives_tiny_reasons_plan_and_reasons():
+    run = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(example("tiny-reasons"))],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    plan, want = json.loads(run.stdout), expected("tiny-reasons")
+    assert plan["objective_kg_co2e"] == pytest.approx(want["objective_kg_co2e"], rel=1e-12)
+    exchanges = [{k: e[k] for k in ("source", "sink", "tonnes")} for e in plan["exchanges"]]
+    assert exchanges == want["exchanges"]
+    assert plan["unmatched"] == want["unmatched"]
+    assert "forbidden 20.0 t, below-min-lot 6.0 t, partner-limit 40.0 t" in run.stderr
+
+
+def test_a_site_naming_an_undefined_mode_exits_2(tmp_path):
+    data = json.loads(Path(TINY).read_text())
+    data["sinks"][3]["modes"] = ["rail", "barge"]
+    bad = tmp_path / "barge.json"
+    bad.write_text(json.dumps(data))
+    run = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(bad), "-o", str(tmp_path / "p.json")],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stderr == (
+        'error: sinks[3] (id "cement-kiln"): modes names a mode the file does not define '
+        '("barge"; defined: truck, rail)\n'
+    )
+    assert not (tmp_path / "p.json").exists()

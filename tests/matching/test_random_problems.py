@@ -104,7 +104,7 @@ def _check(data: dict, solver: str = "auto") -> None:
         elif mine:
             assert u.reason == "not-worth-transport"
         else:
-            assert u.reason in REASONS[:5]
+            assert u.reason in REASONS[:6]
 
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
