@@ -72,7 +72,7 @@ def import_preview(factory_id: int):
     checked = sheets.preview(session=s, factory=fac, rows=read.rows)
     token = None
     if not checked.errors:
-        token = import_drafts.save_draft(folder=current_app.instance_path, factory_id=fac.id,
+        token = import_drafts.save_draft(folder=_drafts(), factory_id=fac.id,
                                          user_id=user.id, read=read, filename=filename)  # fmt: skip
     s.rollback()
     return {"token": token, "counts": checked.counts(), "encoding": read.encoding,
@@ -85,7 +85,7 @@ def import_preview(factory_id: int):
 def import_confirm(factory_id: int, token: str):
     s, user = db.session(), api_user()
     fac = access.get_factory(session=s, user=user, factory_id=factory_id, listings=True)
-    folder = current_app.instance_path
+    folder = _drafts()
     read = import_drafts.load_draft(folder=folder, token=token, factory_id=fac.id,
                                     user_id=user.id)  # fmt: skip
     if read is None:
@@ -102,3 +102,7 @@ def import_confirm(factory_id: int, token: str):
     s.commit()
     import_drafts.drop_draft(folder=folder, token=token)
     return {"counts": counts}
+
+
+def _drafts():
+    return import_drafts.drafts_folder(current_app.config, current_app.instance_path)

@@ -261,7 +261,7 @@ def import_sheet(factory_id: int):
             checked.notes = read.notes
             if checked.errors:
                 raise sheets.SheetRejected(sheets.rejected_message(checked), checked.errors)
-            token = import_drafts.save_draft(folder=current_app.instance_path, factory_id=fac.id,
+            token = import_drafts.save_draft(folder=_drafts(), factory_id=fac.id,
                                              user_id=current_user.id, read=read,
                                              filename=upload.filename)  # fmt: skip
             session_tokens = session.get("imports", {})
@@ -286,7 +286,7 @@ def confirm_import(factory_id: int):
     token = form.token.data if form.validate_on_submit() else None
     read = None
     if token and session.get("imports", {}).get(str(fac.id)) == token:
-        read = import_drafts.load_draft(folder=current_app.instance_path, token=token,
+        read = import_drafts.load_draft(folder=_drafts(), token=token,
                                         factory_id=fac.id, user_id=current_user.id)  # fmt: skip
     if read is None:
         flash(_("This preview is no longer kept: upload the sheet again."), "error")
@@ -300,7 +300,7 @@ def confirm_import(factory_id: int):
         flash(_("The listings changed since the preview: upload the sheet again."), "error")
         return redirect(url_for("listings.import_sheet", factory_id=fac.id))
     s.commit()
-    import_drafts.drop_draft(folder=current_app.instance_path, token=token)
+    import_drafts.drop_draft(folder=_drafts(), token=token)
     flash(_("Imported: %(new)d new, %(update)d updated, %(unchanged)d unchanged.",
             new=counts["new"], update=counts["update"], unchanged=counts["unchanged"]),
           "success")  # fmt: skip
@@ -359,3 +359,7 @@ def esg_report(factory_id: int):
         return _sheet_response(reports.report_csv_rows(report), stem, "csv")
     return render_template("listings/report.html", factory=fac, report=report,
                            method=reports.method_text(), catalogue=catalogue.load())  # fmt: skip
+
+
+def _drafts():
+    return import_drafts.drafts_folder(current_app.config, current_app.instance_path)

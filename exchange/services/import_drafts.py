@@ -21,14 +21,19 @@ KEEP_S = 24 * 3600  # a preview left unconfirmed is dropped after a day
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
+def drafts_folder(config: dict, instance_path: str) -> Path:
+    """IMPORT_DRAFTS when set, else instance/imports."""
+    return Path(config.get("IMPORT_DRAFTS") or Path(instance_path, "imports"))
+
+
 def _path(folder: str | Path, token: str) -> Path | None:
-    return Path(folder, "imports", f"{token}.json") if TOKEN.fullmatch(token or "") else None
+    return Path(folder, f"{token}.json") if TOKEN.fullmatch(token or "") else None
 
 
 def save_draft(*, folder: str | Path, factory_id: int, user_id: int, read: ReadSheet,
                filename: str) -> str:  # fmt: skip
     """Keep the rows; return the token that names them."""
-    where = Path(folder, "imports")
+    where = Path(folder)
     where.mkdir(parents=True, exist_ok=True)
     for old in where.glob("*.json"):
         if old.stat().st_mtime < time.time() - KEEP_S:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import col, select
 
@@ -41,6 +42,11 @@ def _import(client, factory_id: int, content: bytes, name: str, encoding: str = 
     preview = _upload(client, factory_id, content, name, encoding)
     assert preview.status_code == 200, preview.get_data(as_text=True)[:3000]
     return _confirm(client, factory_id, preview)
+
+
+@pytest.fixture(autouse=True)
+def drafts_in_tmp(app, tmp_path):
+    app.config["IMPORT_DRAFTS"] = str(tmp_path / "imports")
 
 
 def _count(session) -> int:
