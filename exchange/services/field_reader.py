@@ -21,9 +21,10 @@ from flask_babel import gettext as _
 # rather than read as 35 or 120; "1_000" and Arabic-Indic digits, which float() takes, too.
 NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[+-]?\d+)?", re.ASCII | re.I)
 NOT_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
-# A unit typed after the number, and the factor to the field's own unit.
-TONNE_UNITS = {"t": 1.0, "ton": 1.0, "tons": 1.0, "tonne": 1.0, "tonnes": 1.0, "톤": 1.0,
-               "kg": 0.001}  # fmt: skip
+# A unit typed after the number, and the factor to the field's own unit; longest first, as
+# they are tried in this order ("tonnes" before "t").
+TONNE_UNITS = {"tonnes": 1.0, "tonne": 1.0, "tons": 1.0, "ton": 1.0, "kg": 0.001, "톤": 1.0,
+               "t": 1.0}  # fmt: skip
 PERCENT_UNITS = {"%": 1.0}
 # 2026-12-01, 2026.12.01, 2026. 12. 1., 2026/12/1, 2026년 12월 1일, and a time after it
 KOREAN_DATE = re.compile(
@@ -45,12 +46,15 @@ class InvalidInput(ValueError):
 
 def normal_text(value: Any) -> str:
     """Typed text as stored: NFC (Hangul pasted from macOS arrives decomposed, NFD), trimmed."""
-    return unicodedata.normalize("NFC", "" if value is None else str(value)).strip()
+    text = "" if value is None else str(value)
+    return (text if text.isascii() else unicodedata.normalize("NFC", text)).strip()
 
 
 def folded(value: Any) -> str:
     """Text as compared with words and codes: NFC then NFKC (full-width forms become their
     ASCII twins: "１，２００" is "1,200"), case-folded, inner runs of space made one."""
+    if isinstance(value, str) and value.isascii():  # most cells: nothing to normalise
+        return " ".join(value.casefold().split())
     text = unicodedata.normalize("NFKC", normal_text(value))
     return " ".join(text.casefold().split())
 
@@ -80,7 +84,7 @@ def read_number(value: Any, units: Mapping[str, float] | None = None) -> float |
         if not text:
             return None
         factor = 1.0
-        for unit, unit_factor in sorted((units or {}).items(), key=lambda u: -len(u[0])):
+        for unit, unit_factor in (units or {}).items():
             if text.endswith(unit) and text[: -len(unit)].strip()[-1:].isdigit():
                 text, factor = text[: -len(unit)].strip(), unit_factor
                 break
@@ -148,6 +152,8 @@ class FieldReader:
     ):
         """A number under the one rule (`read_number`); `units` the suffixes it may carry."""
         value = self.raw.get(name)
+        if value is None and not required:  # most of a sheet's property columns are blank
+            return None
         if not isinstance(value, int | float) or isinstance(value, bool):
             value = self.text(name)
         try:

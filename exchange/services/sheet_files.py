@@ -30,6 +30,7 @@ from exchange.services.xlsx_rows import (
 )
 
 ENCODINGS = {"utf-8": "UTF-8", "cp949": "CP949 (EUC-KR)"}  # what a user may choose
+SAMPLE_BYTES = 64 * 1024  # what the encoding is judged on
 CSV_FIELD_LIMIT = 100_000  # characters; a longer field is no listing
 
 __all__ = ["SheetRejected", "read_table", "header_map", "CellError", "NoSavedValue", "Percent",
@@ -150,26 +151,25 @@ def detect_encoding(content: bytes) -> str:
         content.decode("utf-8")
     except UnicodeDecodeError:
         return "cp949"
-    best = from_bytes(content, cp_isolation=["utf_8", "cp949"]).best()
+    try:
+        content.decode("cp949")
+    except UnicodeDecodeError:
+        return "utf-8"
+    # both decode: judge on the first lines (a whole 5 MB file would take seconds)
+    sample = content[:SAMPLE_BYTES].rpartition(b"\n")[0] or content[:SAMPLE_BYTES]
+    best = from_bytes(sample, cp_isolation=["utf_8", "cp949"]).best()
     guessed = best.encoding if best is not None else "utf_8"
-    if guessed == "cp949" or _looks_like_mojibake(content):
-        try:
-            content.decode("cp949")
-            return "cp949"
-        except UnicodeDecodeError:
-            pass
-    return "utf-8"
+    return "cp949" if guessed == "cp949" or _looks_like_mojibake(sample) else "utf-8"
 
 
 def _looks_like_mojibake(content: bytes) -> bool:
     """Valid UTF-8 that holds no Hangul while CP949 reads it all as Hangul: Korean Excel's
     CP949 bytes that happen to pair up as UTF-8 (ö Ĩ for 철 스)."""
-    text = content.decode("utf-8")
-    if any("\uac00" <= ch <= "\ud7a3" for ch in text):
-        return False
     try:
-        korean = content.decode("cp949")
-    except UnicodeDecodeError:
+        text, korean = content.decode("utf-8"), content.decode("cp949")
+    except UnicodeDecodeError:  # the sample cut a character in two
+        return False
+    if any("\uac00" <= ch <= "\ud7a3" for ch in text):
         return False
     odd = [ch for ch in text if ord(ch) > 127]
     return bool(odd) and sum("\uac00" <= ch <= "\ud7a3" for ch in korean) > 0

@@ -14,15 +14,17 @@ no result of (written by a generator, not by Excel), `CellError` for `#DIV/0!` a
 from __future__ import annotations
 
 import posixpath
-import re
 import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
+from xml.sax import SAXException
+from xml.sax.handler import ContentHandler
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from defusedxml.sax import make_parser
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
@@ -88,58 +90,82 @@ def sheets(book: zipfile.ZipFile) -> list[Sheet]:
 def read_rows(
     book: zipfile.ZipFile, sheet: Sheet, *, deadline: float
 ) -> Iterator[tuple[int, dict[int, object]]]:
-    """(row number, {column number: value}) for each row holding a value, in sheet order."""
-    strings = _shared_strings(book, deadline)
-    styles = _styles(book)
-    epoch = _epoch(book)
-    row_number = 0
+    """(row number, {column number: value}) for each row holding a value, in sheet order.
+
+    SAX over the zip member, fed in chunks: no element tree is built, so a row costs only
+    the cells that hold a value, and rows are handed on as each chunk is read."""
+    handler = _RowHandler(_shared_strings(book, deadline), _styles(book), _epoch(book))
+    parser = make_parser()
+    parser.setContentHandler(handler)
     try:
-        events = iterparse(_Bounded(book.open(sheet.path)), events=("start", "end"))
-        sheet_data = None
-        for event, elem in events:
-            if event == "start":
-                if elem.tag == f"{MAIN}sheetData":
-                    sheet_data = elem
-                continue
-            if elem.tag != f"{MAIN}row":
-                continue
-            row_number = int(elem.get("r") or row_number + 1)
-            cells = _row_cells(elem, row_number, strings, styles, epoch)
-            if sheet_data is not None:
-                sheet_data.clear()  # the rows read so far would otherwise stay in the tree
-            if cells:
-                yield row_number, cells
-            if row_number % 512 == 0 and time.monotonic() > deadline:
-                raise OutOfTime(row_number)
-    except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile, OSError,
-            EOFError, ValueError) as bad:  # fmt: skip
+        stream = _Bounded(book.open(sheet.path))
+        while chunk := stream.read(1 << 16):
+            parser.feed(chunk)
+            yield from handler.rows
+            handler.rows.clear()
+            if time.monotonic() > deadline:
+                raise OutOfTime(handler.row_number)
+        parser.close()
+        yield from handler.rows
+    except (SAXException, DefusedXmlException, KeyError, zipfile.BadZipFile, OSError,
+            EOFError, ValueError, IndexError) as bad:  # fmt: skip
         if isinstance(bad, OutOfTime | BadWorkbook):
             raise
         raise BadWorkbook(str(bad)) from None
 
 
-def _row_cells(row, row_number: int, strings, styles, epoch) -> dict[int, object]:
-    cells: dict[int, object] = {}
-    column = 0
-    for c in row.iter(f"{MAIN}c"):
-        ref = c.get("r")
-        column = _column(ref) if ref else column + 1
-        value = _value(c, ref or f"R{row_number}C{column}", strings, styles, epoch)
-        if value is not None and value != "":
-            cells[column] = value
-    return cells
+class _RowHandler(ContentHandler):
+    """Collects the rows of a worksheet's XML; `rows` is emptied by the reader as it goes."""
+
+    def __init__(self, strings: list[str], styles: list[str], epoch):
+        super().__init__()
+        self.strings, self.styles, self.epoch = strings, styles, epoch
+        self.rows: list[tuple[int, dict[int, object]]] = []
+        self.row_number = 0
+        self.cells: dict[int, object] = {}
+        self.column, self.ref, self.kind, self.style = 0, "", "n", 0
+        self.formula, self.text, self.buffer = False, None, None
+
+    def startElement(self, name, attrs):
+        local = name.rpartition(":")[2]
+        if local == "c":
+            self.ref = attrs.get("r") or ""
+            self.column = _column(self.ref) if self.ref else self.column + 1
+            self.kind, self.style = attrs.get("t", "n"), int(attrs.get("s", "0"))
+            self.formula, self.text = False, None
+        elif local in ("v", "t"):
+            self.buffer = []
+        elif local == "f":
+            self.formula = True
+        elif local == "row":
+            self.row_number = int(attrs.get("r") or self.row_number + 1)
+            self.cells, self.column = {}, 0
+
+    def characters(self, content):
+        if self.buffer is not None:
+            self.buffer.append(content)
+
+    def endElement(self, name):
+        local = name.rpartition(":")[2]
+        if local in ("v", "t") and self.buffer is not None:
+            self.text = (self.text or "") + "".join(self.buffer)
+            self.buffer = None
+        elif local == "c":
+            ref = self.ref or f"R{self.row_number}C{self.column}"
+            value = _value(self.kind, self.text, self.formula, self.style, ref, self)
+            if value is not None and value != "":
+                self.cells[self.column] = value
+        elif local == "row" and self.cells:
+            self.rows.append((self.row_number, self.cells))
 
 
-def _value(c, ref: str, strings: list[str], styles: list[str], epoch):
-    kind = c.get("t", "n")
-    v = c.find(f"{MAIN}v")
-    text = v.text if v is not None else None
+def _value(kind: str, text: str | None, formula: bool, style: int, ref: str, book: _RowHandler):
     if kind == "inlineStr":
-        return "".join(t.text or "" for t in c.iter(f"{MAIN}t"))
+        return text or ""
     if text is None or text == "":
-        return NoSavedValue(ref) if c.find(f"{MAIN}f") is not None else None
+        return NoSavedValue(ref) if formula else None
     if kind == "s":
-        return strings[int(text)]
+        return book.strings[int(text)]
     if kind in ("str", "d"):
         return text
     if kind == "b":
@@ -147,19 +173,21 @@ def _value(c, ref: str, strings: list[str], styles: list[str], epoch):
     if kind == "e":
         return CellError(ref, text)
     number = float(text)
-    style = styles[int(c.get("s", "0"))] if int(c.get("s", "0")) < len(styles) else ""
-    if style == "date":
-        moment = from_excel(number, epoch)
+    shown = book.styles[style] if style < len(book.styles) else ""
+    if shown == "date":
+        moment = from_excel(number, book.epoch)
         return moment.date() if moment.time() == moment.min.time() else moment
-    if style == "percent":
+    if shown == "percent":
         return Percent(number)
     return number
 
 
 def _column(ref: str) -> int:
     number = 0
-    for ch in re.match(r"[A-Z]*", ref.upper()).group():
-        number = number * 26 + ord(ch) - 64
+    for ch in ref:
+        if ch.isdigit():
+            break
+        number = number * 26 + (ord(ch) & 0x1F)  # A or a is 1
     return number
 
 
