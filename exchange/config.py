@@ -17,6 +17,8 @@ class Defaults:
     LANGUAGES = ("ko", "en")
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # uploads: a listing sheet is never this large
     IMPORT_MAX_ROWS = 5000
+    IMPORT_DRAFTS: str | None = None  # where previews wait for confirmation; None: instance/imports
+    IMPORT_TIME_BUDGET_S = 15.0  # reading one upload; a sheet taking longer is refused
     PAGE_SIZE = 25
     INVITATION_DAYS = 14
     RESET_LINK_SECONDS = 3600  # a password-reset link works this long, and once

@@ -6,10 +6,25 @@ import math
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import ValidationError
+from wtforms import StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
-from exchange.services.field_reader import InvalidInput
+from exchange.services.field_reader import InvalidInput, normal_text
+
+
+def _nfc(value):
+    return normal_text(value) if isinstance(value, str) else value
+
+
+class NormalisedForm(FlaskForm):
+    """Every text a person types is kept NFC (Hangul pasted from macOS arrives as NFD, which
+    looks the same but matches nothing and is found by no search)."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, StringField):
+                options["filters"] = [*unbound_field.kwargs.get("filters", ()), _nfc]
+            return unbound_field.bind(form=form, **options)
 
 
 class Finite:
@@ -28,7 +43,7 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
-class CheckedForm(FlaskForm):
+class CheckedForm(NormalisedForm):
     """A form whose rules live in a service (shared with the API and the sheet import):
     `check()` returns the parsed input or raises `InvalidInput`, whose messages go to the
     fields they name."""

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         auth,
         errors,
         factories,
+        imports,
         listings,
         openapi,
         proposals,

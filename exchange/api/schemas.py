@@ -232,3 +232,49 @@ def page_schema(item: type[Schema]) -> type[Schema]:
         "total": fields.Integer(required=True),
         "next": fields.Integer(allow_none=True, required=True),
     }, name=name)  # fmt: skip
+
+
+class ImportInputSchema(Schema):
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=255),
+                             metadata={"example": "listings.xlsx",
+                                       "description": "ends in .csv or .xlsx"})  # fmt: skip
+    content = fields.String(required=True, metadata={"description": "the file, base64"})
+    encoding = fields.String(allow_none=True, validate=validate.OneOf(["utf-8", "cp949"]),
+                             metadata={"description": "a CSV's; without it, detected"})  # fmt: skip
+
+
+class ImportErrorSchema(Schema):
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+    value = fields.String(required=True, metadata={"description": "the cell as typed"})
+
+
+class ImportRowSchema(Schema):
+    line = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["new", "update", "unchanged", "duplicate", "error"]))  # fmt: skip
+    listing_id = fields.Integer(allow_none=True, required=True)
+    values = fields.Dict(keys=fields.String(), required=True,
+                         metadata={"description": "the cells as read, by column"})  # fmt: skip
+    errors = fields.List(fields.Nested(ImportErrorSchema), required=True)
+
+
+class ImportCountsSchema(Schema):
+    new = fields.Integer(required=True)
+    update = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    duplicate = fields.Integer(required=True)
+    error = fields.Integer(required=True)
+
+
+class ImportPreviewSchema(Schema):
+    token = fields.String(allow_none=True, required=True, metadata={
+        "description": "confirm with POST …/imports/{token}; null when a row has errors"})  # fmt: skip
+    counts = fields.Nested(ImportCountsSchema, required=True)
+    encoding = fields.String(allow_none=True, required=True)
+    notes = fields.List(fields.String(), required=True)
+    rows = fields.List(fields.Nested(ImportRowSchema), required=True)
+
+
+class ImportResultSchema(Schema):
+    counts = fields.Nested(ImportCountsSchema, required=True)

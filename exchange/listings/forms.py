@@ -13,6 +13,7 @@ from wtforms import (
     FloatField,
     Form,
     FormField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange import catalogue
-from exchange.forms import CheckedForm, Finite, choices
+from exchange.forms import CheckedForm, Finite, NormalisedForm, choices
 from exchange.models import DisposalRoute, Steadiness
 from exchange.services.listing_input import ListingInput, parse_listing
 
@@ -118,7 +119,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class FactoryForm(FlaskForm):
+class FactoryForm(NormalisedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
     brn = StringField(_l("Business registration number"), validators=[Optional(), Length(max=20)])
@@ -153,6 +154,17 @@ class FactoryForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     sheet = FileField(_l("Sheet (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a file."))])
+    encoding = SelectField(
+        _l("Text encoding of a CSV"),
+        choices=choices([("", _l("Detect")), ("utf-8", "UTF-8"), ("cp949", "CP949 (EUC-KR)")]),
+        default="", validate_choice=False,  # read_table takes only the encodings it knows
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    """Confirms the preview kept on the server under `token` (the rows never travel here)."""
+
+    token = HiddenField(validators=[DataRequired()])
 
 
 class ActionForm(FlaskForm):

@@ -13,17 +13,33 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange import catalogue, db
-from exchange.listings.forms import ActionForm, FactoryForm, ImportForm, listing_form_class
+from exchange.listings.forms import (
+    ActionForm,
+    ConfirmImportForm,
+    FactoryForm,
+    ImportForm,
+    listing_form_class,
+)
 from exchange.models import ListingKind, ListingStatus, Role
 from exchange.report_pdf import report_pdf
 from exchange.security import roles_required
-from exchange.services import access, factories, listings, reports, sheets, users
+from exchange.services import (
+    access,
+    factories,
+    import_drafts,
+    listings,
+    reports,
+    sheet_template,
+    sheets,
+    users,
+)
 from exchange.services.listing_input import listing_to_raw
 
 bp = Blueprint("listings", __name__)
@@ -228,27 +244,67 @@ def change_status(listing_id: int, action: str):
 @bp.route("/<int:factory_id>/import", methods=["GET", "POST"])
 @login_required
 def import_sheet(factory_id: int):
+    """Upload: every row read and checked against the factory's listings, shown, kept on the
+    server; nothing is saved until the preview is confirmed."""
     s = db.session()
     fac = access.get_factory(session=s, user=current_user, factory_id=factory_id, listings=True)
-    form, rejected = ImportForm(), None
+    form, rejected, checked, token = ImportForm(), None, None, None
     if form.validate_on_submit():
         upload = form.sheet.data
         try:
-            created = sheets.import_listings(
-                session=s, factory=fac, user=current_user, filename=upload.filename,
-                content=upload.read(), max_rows=current_app.config["IMPORT_MAX_ROWS"],
+            read = sheets.read_sheet(
+                filename=upload.filename, content=upload.read(), encoding=form.encoding.data,
+                max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                time_budget_s=current_app.config["IMPORT_TIME_BUDGET_S"],
             )  # fmt: skip
+            checked = sheets.preview(session=s, factory=fac, rows=read.rows)
+            checked.notes = read.notes
+            if checked.errors:
+                raise sheets.SheetRejected(sheets.rejected_message(checked), checked.errors)
+            token = import_drafts.save_draft(folder=_drafts(), factory_id=fac.id,
+                                             user_id=current_user.id, read=read,
+                                             filename=upload.filename)  # fmt: skip
+            session_tokens = session.get("imports", {})
+            session_tokens[str(fac.id)] = token
+            session["imports"] = session_tokens
         except sheets.SheetRejected as error:
-            s.rollback()
             rejected = error
-        else:
-            s.commit()
-            flash(_("%(n)d listings were imported.", n=len(created)), "success")
-            return redirect(url_for("listings.factory", factory_id=fac.id))
     status = 422 if rejected or form.errors else 200
     return render_template(
-        "listings/import.html", form=form, factory=fac, rejected=rejected
-    ), status
+        "listings/import.html", form=form, factory=fac, rejected=rejected, preview=checked,
+        confirm=ConfirmImportForm(token=token) if token else None,
+        encoding=read.encoding if checked else None,
+    ), status  # fmt: skip
+
+
+@bp.post("/<int:factory_id>/import/confirm")
+@login_required
+def confirm_import(factory_id: int):
+    s = db.session()
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id, listings=True)
+    form = ConfirmImportForm()
+    token = form.token.data if form.validate_on_submit() else None
+    read = None
+    if token and session.get("imports", {}).get(str(fac.id)) == token:
+        read = import_drafts.load_draft(folder=_drafts(), token=token,
+                                        factory_id=fac.id, user_id=current_user.id)  # fmt: skip
+    if read is None:
+        flash(_("This preview is no longer kept: upload the sheet again."), "error")
+        return redirect(url_for("listings.import_sheet", factory_id=fac.id))
+    try:
+        counts = sheets.apply_preview(session=s, factory=fac, user=current_user,
+                                      checked=sheets.preview(session=s, factory=fac,
+                                                             rows=read.rows))  # fmt: skip
+    except sheets.SheetRejected:
+        s.rollback()
+        flash(_("The listings changed since the preview: upload the sheet again."), "error")
+        return redirect(url_for("listings.import_sheet", factory_id=fac.id))
+    s.commit()
+    import_drafts.drop_draft(folder=_drafts(), token=token)
+    flash(_("Imported: %(new)d new, %(update)d updated, %(unchanged)d unchanged.",
+            new=counts["new"], update=counts["update"], unchanged=counts["unchanged"]),
+          "success")  # fmt: skip
+    return redirect(url_for("listings.factory", factory_id=fac.id))
 
 
 @bp.get("/<int:factory_id>/export.<any(csv, xlsx):fmt>")
@@ -264,7 +320,11 @@ def export_sheet(factory_id: int, fmt: str):
 @bp.get("/import-template.<any(csv, xlsx):fmt>")
 @login_required
 def import_template(fmt: str):
-    return _sheet_response(sheets.template_rows(), "listings-template", fmt)
+    if fmt == "csv":
+        return _sheet_response(sheet_template.template_rows(), "listings-template", fmt)
+    return Response(sheet_template.template_xlsx(), mimetype=sheets.XLSX_MIME,
+                    headers={"Content-Disposition":
+                             'attachment; filename="listings-template.xlsx"'})  # fmt: skip
 
 
 def _sheet_response(rows, stem: str, fmt: str) -> Response:
@@ -299,3 +359,7 @@ def esg_report(factory_id: int):
         return _sheet_response(reports.report_csv_rows(report), stem, "csv")
     return render_template("listings/report.html", factory=fac, report=report,
                            method=reports.method_text(), catalogue=catalogue.load())  # fmt: skip
+
+
+def _drafts():
+    return import_drafts.drafts_folder(current_app.config, current_app.instance_path)

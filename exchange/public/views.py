@@ -29,6 +29,7 @@ from exchange.charts import bar_chart_svg, column_chart_svg
 from exchange.models import Park
 from exchange.network import GROUP_COLOURS, Edge, Node, network_svg
 from exchange.services import factories, results, summary
+from exchange.services.sheets import safe_cell
 
 bp = Blueprint("public", __name__)
 
@@ -124,11 +125,21 @@ def _network(s, p, cat) -> str:
                        legend={g: n.get(lang, n.get("en", g)) for g, n in cat.groups.items()})  # fmt: skip
 
 
+class _SafeWriter:
+    """csv.writer whose cells pass through the one CSV-injection guard (sheets.safe_cell)."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row: list) -> None:
+        self.writer.writerow([safe_cell(v) for v in row])
+
+
 @bp.get("/parks/<slug>/summary.csv")
 def summary_csv(slug: str):
     data = results.park_results(session=db.session(), park=_park_or_404(slug), today=park_today())
     buffer = io.StringIO()
-    out = csv.writer(buffer)
+    out = _SafeWriter(csv.writer(buffer))
     out.writerow(["park", "section", "key", "tonnes", "t_co2e", "note"])
     for period, figure in (data["delivered"] or {}).items():
         out.writerow([slug, "delivered", period, figure["tonnes"], figure["t_co2e"], ""])

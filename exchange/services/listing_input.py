@@ -11,13 +11,38 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from exchange import catalogue
 from exchange.models import DisposalRoute, ListingKind, Steadiness
-from exchange.services.field_reader import FieldReader, InvalidInput, number_text
+from exchange.services.field_reader import (
+    PERCENT_UNITS,
+    TONNE_UNITS,
+    FieldReader,
+    InvalidInput,
+    folded,
+    number_text,
+)
+
+# The words a person may type for a choice besides its value: the labels of the form in both
+# languages (tests/exchange/test_field_cases.py checks that every label is here) and the
+# synonyms Korean offices use. Keys are folded (see `folded`).
+CHOICE_WORDS = {
+    "kind": {"제공": "offer", "공급": "offer", "배출": "offer", "offers": "offer",
+             "수요": "want", "구함": "want", "wants": "want"},
+    "steadiness": {"연속 발생": "continuous", "연속": "continuous", "상시": "continuous",
+                   "monthly batches": "monthly-batches", "월 단위 일괄": "monthly-batches",
+                   "월 단위": "monthly-batches", "월별": "monthly-batches",
+                   "one-off (date range)": "one-off", "one-off": "one-off", "one off": "one-off",
+                   "일회성 (기간 지정)": "one-off", "일회성": "one-off"},
+    "disposal_route": {"매립": "landfill", "소각": "incineration", "재활용": "recycling",
+                       "처리": "treatment", "기타": "other"},
+}  # fmt: skip
 
 
 def base_columns() -> list[str]:
@@ -27,6 +52,33 @@ def base_columns() -> list[str]:
         "disposal_cost_krw_per_t", "disposal_kg_co2e_per_t", "avoided_kg_co2e_per_t",
         "max_km", "show_name",
     ]  # fmt: skip
+
+
+# The sheet's label row and the header words it accepts besides the keys (both languages).
+COLUMN_LABELS = {
+    "kind": _l("Kind"), "material": _l("Material"), "accepts": _l("Also accepts"),
+    "description": _l("Description"), "tonnes_per_month": _l("Tonnes per month"),
+    "steadiness": _l("How steady"), "available_from": _l("Available from"),
+    "available_until": _l("Available until"), "hazardous": _l("Hazardous"),
+    "disposal_route": _l("Disposal route today"),
+    "disposal_cost_krw_per_t": _l("Disposal cost (KRW per tonne)"),
+    "disposal_kg_co2e_per_t": _l("Disposal emissions (kg CO2e per tonne)"),
+    "avoided_kg_co2e_per_t": _l("Virgin material avoided (kg CO2e per tonne)"),
+    "max_km": _l("Farthest distance (km)"), "show_name": _l("Show name"),
+    "id": _l("Listing id"), "status": _l("Status"),
+}  # fmt: skip
+
+
+def column_label(key: str) -> str:
+    """A sheet column's label in the current language: a property's name, with "min"/"max"."""
+    if key in COLUMN_LABELS:
+        return str(COLUMN_LABELS[key])
+    props = catalogue.load().properties
+    locale = str(get_locale() or "ko")
+    for side, word in (("min_", _("min.")), ("max_", _("max."))):
+        if key.startswith(side) and key[len(side):] in props:
+            return f"{props[key[len(side):]].name(locale)} ({word})"
+    return props[key].name(locale) if key in props else key
 
 
 def columns() -> list[str]:
@@ -69,35 +121,46 @@ class InvalidListing(InvalidInput):
 
 
 def material_key(text: str) -> str | None:
-    """A material given by its key or by its exact Korean or English name."""
+    """A material given by its key, its Korean or English name or any alias (compared NFKC
+    and case-folded, so NFD Hangul and full-width letters find it too)."""
     cat = catalogue.load()
     text = text.strip()
     if text in cat.materials:
         return text
-    folded = text.casefold()
-    for m in cat.materials.values():
-        if folded in (m.key.casefold(), m.en.casefold(), m.ko.casefold()):
-            return m.key
+    folded_text = folded(text)
+    if folded_text in _material_names():
+        return _material_names()[folded_text]
     # a waste code (EU "10 01 05" or Korean "03-03-01", as on an Allbaro manifest), when it
     # names one material only
-    compact = re.sub(r"[\s*-]", "", folded)
+    compact = re.sub(r"[\s*-]", "", folded_text)
     by_code = [m.key for m in cat.materials.values()
                if any(re.sub(r"[\s*-]", "", c) == compact for c in (*m.ewc, *m.kr))]  # fmt: skip
     return by_code[0] if len(by_code) == 1 and compact else None
 
 
+@cache
+def _material_names() -> dict[str, str]:
+    """Folded key, names and aliases -> material key (the catalogue is loaded once too)."""
+    out: dict[str, str] = {}
+    for m in catalogue.load().materials.values():
+        for word in (m.key, m.en, m.ko, *m.aliases):
+            out.setdefault(folded(word), m.key)
+    return out
+
+
 def parse_listing(raw: Mapping[str, Any]) -> ListingInput:
     """Check a listing's fields; raise `InvalidListing` naming every bad field."""
     r = FieldReader(raw)
-    kind = r.choice("kind", [k.value for k in ListingKind])
+    kind = r.choice("kind", [k.value for k in ListingKind], words=CHOICE_WORDS["kind"])
     material = _material(r, "material", required=True)
-    tonnes = r.number("tonnes_per_month", required=True, above=0)
+    tonnes = r.number("tonnes_per_month", required=True, above=0, units=TONNE_UNITS)
     data = ListingInput(kind=kind or "offer", material_key=material or "", tonnes_per_month=0.0)
     data.tonnes_per_month = tonnes or 0.0
     data.description = r.text("description")[:2000]
     data.steadiness = r.choice(
-        "steadiness", [s.value for s in Steadiness], default=Steadiness.continuous.value
-    )
+        "steadiness", [s.value for s in Steadiness], default=Steadiness.continuous.value,
+        words=CHOICE_WORDS["steadiness"],
+    )  # fmt: skip
     data.available_from, data.available_until = r.date("available_from"), r.date("available_until")
     _check_period(r, data)
     data.show_name = r.boolean("show_name")
@@ -118,11 +181,36 @@ def _material(r: FieldReader, name: str, required: bool = False) -> str | None:
         return None
     key = material_key(text)
     if key is None:
-        r.fail(
-            name,
-            _("Unknown material “%(material)s”: choose one from the catalogue.", material=text),
-        )
+        r.fail(name, unknown_material(text))
     return key
+
+
+def unknown_material(text: str) -> str:
+    """The message for a name the catalogue does not know, with the nearest names in it."""
+    near = material_suggestions(text)
+    if near:
+        return _(
+            "Unknown material “%(material)s”: did you mean %(names)s?",
+            material=text, names=", ".join(f"“{n}”" for n in near),
+        )  # fmt: skip
+    return _("Unknown material “%(material)s”: choose one from the catalogue.", material=text)
+
+
+def material_suggestions(text: str, limit: int = 3) -> list[str]:
+    """The catalogue names (Korean, English, aliases) nearest to `text`, best first."""
+    from rapidfuzz import fuzz, process, utils
+
+    names = {}
+    for m in catalogue.load().materials.values():
+        for word in (m.ko, m.en, *m.aliases):
+            names.setdefault(folded(word), word)
+    found = process.extract(folded(text), list(names), scorer=fuzz.WRatio, limit=limit * 3,
+                            score_cutoff=60, processor=utils.default_process)  # fmt: skip
+    out: list[str] = []
+    for choice, _score, _index in found:
+        if names[choice] not in out:
+            out.append(names[choice])
+    return out[:limit]
 
 
 def _check_period(r: FieldReader, data: ListingInput) -> None:
@@ -141,11 +229,14 @@ def _offer_fields(r: FieldReader, data: ListingInput) -> None:
     material = cat.get(data.material_key)
     data.hazardous = r.boolean("hazardous", default=bool(material and material.hazardous))
     routes = [d.value for d in DisposalRoute]
-    data.disposal_route = r.choice("disposal_route", routes, default="") or None
+    data.disposal_route = (
+        r.choice("disposal_route", routes, default="", words=CHOICE_WORDS["disposal_route"])
+        or None
+    )
     data.disposal_cost_krw_per_t = r.number("disposal_cost_krw_per_t", minimum=0)
     data.disposal_kg_co2e_per_t = r.number("disposal_kg_co2e_per_t", minimum=0)
     for key, prop in cat.properties.items():
-        value = r.number(key, minimum=prop.min, maximum=prop.max)
+        value = r.number(key, minimum=prop.min, maximum=prop.max, units=_units(key))
         if value is not None:
             data.properties[key] = value
 
@@ -158,24 +249,25 @@ def _want_fields(r: FieldReader, data: ListingInput) -> None:
             continue
         key = material_key(word)
         if key is None:
-            r.fail(
-                "accepts",
-                _("Unknown material “%(material)s”: choose one from the catalogue.", material=word),
-            )
+            r.fail("accepts", unknown_material(word))
         elif key not in accepts:
             accepts.append(key)
     data.accepts = accepts
     data.avoided_kg_co2e_per_t = r.number("avoided_kg_co2e_per_t", minimum=0)
     data.max_km = r.number("max_km", above=0)
     for key, prop in cat.properties.items():
-        low = r.number(f"min_{key}", minimum=prop.min, maximum=prop.max)
-        high = r.number(f"max_{key}", minimum=prop.min, maximum=prop.max)
+        low = r.number(f"min_{key}", minimum=prop.min, maximum=prop.max, units=_units(key))
+        high = r.number(f"max_{key}", minimum=prop.min, maximum=prop.max, units=_units(key))
         if low is not None and high is not None and low > high:
             r.fail(f"min_{key}", _("The minimum is above the maximum."))
             continue
         bounds = {k: v for k, v in (("min", low), ("max", high)) if v is not None}
         if bounds:
             data.requirements[key] = bounds
+
+
+def _units(key: str) -> dict[str, float] | None:
+    return PERCENT_UNITS if key.endswith("_pct") else None
 
 
 def listing_to_raw(listing) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import col, select
 
@@ -20,12 +22,31 @@ def _csv(rows: list[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _upload(client, factory_id: int, content: bytes, name: str):
+def _upload(client, factory_id: int, content: bytes, name: str, encoding: str = ""):
+    """The preview: nothing saved yet."""
     return client.post(
         f"/factories/{factory_id}/import",
-        data={"sheet": (io.BytesIO(content), name)},
+        data={"sheet": (io.BytesIO(content), name), "encoding": encoding},
         content_type="multipart/form-data",
     )
+
+
+def _confirm(client, factory_id: int, preview):
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', preview.get_data(as_text=True))
+    assert token, preview.get_data(as_text=True)[:3000]
+    return client.post(f"/factories/{factory_id}/import/confirm", data={"token": token.group(1)})
+
+
+def _import(client, factory_id: int, content: bytes, name: str, encoding: str = ""):
+    """Upload, then confirm the preview: the confirmation's answer."""
+    preview = _upload(client, factory_id, content, name, encoding)
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:3000]
+    return _confirm(client, factory_id, preview)
+
+
+@pytest.fixture(autouse=True)
+def drafts_in_tmp(app, tmp_path):
+    app.config["IMPORT_DRAFTS"] = str(tmp_path / "imports")
 
 
 def _count(session) -> int:
@@ -37,8 +58,9 @@ def test_good_csv_imports_every_row(client, world, session):
     sign_in(client, world.manager_a)
     rows = [["offer", "fgd-gypsum", "120", "탈황석고", "8", ""],
             ["want", "coal-fly-ash", "50", "fly ash intake", "", "15"]]  # fmt: skip
-    response = _upload(client, world.factory_a.id, _csv(rows), "listings.csv")
-    assert response.status_code == 302
+    preview = _upload(client, world.factory_a.id, _csv(rows), "listings.csv")
+    assert _count(session) == 0  # the preview saves nothing
+    assert _confirm(client, world.factory_a.id, preview).status_code == 302
     stored = session.exec(select(Listing).order_by(col(Listing.id))).all()
     assert [(x.kind, x.material_key, x.tonnes_per_month) for x in stored] == [
         ("offer", "fgd-gypsum", 120), ("want", "coal-fly-ash", 50),
@@ -52,7 +74,7 @@ def test_korean_excel_csv_in_cp949_is_read(client, world, session):
     content = "kind,material,tonnes_per_month,description\noffer,fgd-gypsum,10,탈황석고\n".encode(
         "cp949"
     )
-    assert _upload(client, world.factory_a.id, content, "l.csv").status_code == 302
+    assert _import(client, world.factory_a.id, content, "l.csv").status_code == 302
     assert session.exec(select(Listing.description)).one() == "탈황석고"
 
 
@@ -75,7 +97,8 @@ def test_five_bad_rows_among_500_import_nothing_and_are_all_listed(client, world
     for index, (column, _value, message) in bad.items():
         line = index + 2  # the header is line 1
         assert f'<td class="line">{line}</td><td><code>{column}</code></td><td>{message}' in html
-    assert html.count('<td class="line">') == 5
+    assert html.count('<td class="typed">') == 5
+    assert 'name="token"' not in html  # nothing to confirm
     assert _count(session) == 0
 
 
@@ -88,7 +111,7 @@ def test_xlsx_imports_and_exports_round_trip(client, world, session):
     sheet.append(["want", "fgd-gypsum", 300, "intake", None, 10])
     buffer = io.BytesIO()
     book.save(buffer)
-    assert _upload(client, world.factory_a.id, buffer.getvalue(), "l.xlsx").status_code == 302
+    assert _import(client, world.factory_a.id, buffer.getvalue(), "l.xlsx").status_code == 302
 
     exported = client.get(f"/factories/{world.factory_a.id}/export.xlsx")
     assert exported.status_code == 200
@@ -98,13 +121,18 @@ def test_xlsx_imports_and_exports_round_trip(client, world, session):
     assert by_kind["offer"][header.index("tonnes_per_month")] == 120  # a number in Excel
     assert by_kind["want"][header.index("max_moisture_pct")] == 10
 
-    # the export imports back unchanged into another factory
+    # the export, its id and status columns emptied, imports as new listings elsewhere
     sign_in(client, world.manager_b)
     csv_export = client.get(f"/factories/{world.factory_a.id}/export.csv")
     assert csv_export.status_code == 403
     sign_in(client, world.admin)
-    csv_export = client.get(f"/factories/{world.factory_a.id}/export.csv").data
-    assert _upload(client, world.factory_b.id, csv_export, "again.csv").status_code == 302
+    text = client.get(f"/factories/{world.factory_a.id}/export.csv").data.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0][:2] == ["id", "status"]
+    copied = [["", ""] + row[2:] for row in table[1:]]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([table[0], *copied])
+    assert _import(client, world.factory_b.id, buffer.getvalue().encode(), "again.csv").status_code == 302
     stored = session.exec(select(Listing).order_by(col(Listing.id))).all()
     originals = [x for x in stored if x.factory_id == world.factory_a.id]
     copies = [x for x in stored if x.factory_id == world.factory_b.id]
@@ -112,6 +140,10 @@ def test_xlsx_imports_and_exports_round_trip(client, world, session):
     assert sorted(tuple(str(getattr(x, f)) for f in fields) for x in copies) == sorted(
         tuple(str(getattr(x, f)) for f in fields) for x in originals
     )
+    # ... while the other factory's ids are refused, naming the id typed
+    again = _upload(client, world.factory_b.id, text.encode(), "ids.csv")
+    assert again.status_code == 422
+    assert "No listing of this factory has this id" in again.get_data(as_text=True)
 
 
 def test_a_file_that_is_not_a_sheet_is_refused(client, world, session):
@@ -152,12 +184,14 @@ def test_a_10_mb_sheet_is_refused_with_a_message(client, world, session):
     assert _count(session) == 0
 
 
-def test_unknown_columns_and_missing_header_are_named(client, world, session):
+def test_unknown_columns_are_noted_and_a_missing_header_named(client, world, session):
     sign_in(client, world.manager_a)
     response = _upload(
-        client, world.factory_a.id, b"kind,material,tonnes,colour\noffer,x,1,red\n", "l.csv"
-    )
-    assert "Unknown columns: tonnes, colour." in response.get_data(as_text=True)
+        client, world.factory_a.id,
+        "kind,material,tonnes_per_month,비고\noffer,fgd-gypsum,1,red\n".encode(), "l.csv",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Columns not read (not in the template): 비고." in response.get_data(as_text=True)
     response = _upload(client, world.factory_a.id, b"offer,fgd-gypsum,10\n", "l.csv")
     assert "The first row must name the columns" in response.get_data(as_text=True)
     assert _count(session) == 0
