@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from exchange import catalogue
 
@@ -400,3 +401,31 @@ def test_a_listing_names_its_material_by_an_allbaro_code_or_name(text, key):
     from exchange.services.listing_input import material_key
 
     assert material_key(text) == key
+
+
+def test_a_proposal_explains_the_factors_its_run_used_in_both_languages(app, client, session, world):
+    """Run over 10 t of paper that goes to a recycler today and a paper mill that takes it:
+    the proposal page names the factors from the run's file, 10 t x 4.7 (recycling, DESNZ 2025)
+    and 10 t x 295 (DESNZ 2025)."""
+    from exchange import worker
+    from exchange.models import Listing, MatchRun, Proposal
+    from exchange.services import runs
+    from tests.exchange.conftest import sign_in
+
+    _offer(session, world.factory_a, "waste-paper-cardboard", "recycling")
+    session.add(Listing(factory_id=world.factory_b.id, kind="want", material_key="waste-paper-cardboard",
+                        accepts="waste-paper-cardboard", tonnes_per_month=10.0))  # fmt: skip
+    run = runs.queue_run(session=session, park=world.park, user=world.coordinator, options={})
+    session.commit()
+    assert worker.work_once(app, "test") is True
+    session.expire_all()
+    assert session.get(MatchRun, run.id).status == "done"
+    proposal = session.exec(select(Proposal).where(Proposal.run_id == run.id)).one()
+    assert (proposal.disposal_avoided_kg_co2e, proposal.virgin_avoided_kg_co2e) == (47.0, 2950.0)
+    sign_in(client, world.coordinator)
+    english = client.get(f"/coordination/proposals/{proposal.id}?lang=en").get_data(as_text=True)
+    assert "10 t × 4.7 kg CO2e per tonne · Recycling · UK DESNZ GHG conversion factors 2025" in english
+    assert "10 t × 295 kg CO2e per tonne · UK DESNZ" in english
+    korean = client.get(f"/coordination/proposals/{proposal.id}?lang=ko").get_data(as_text=True)
+    assert "10 t × 톤당 4.7 kg CO2e · 재활용 · 영국 에너지안보·넷제로부(DESNZ)" in korean
+    assert "Recycling" not in korean
