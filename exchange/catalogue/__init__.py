@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 
 
 # End-of-life routes a factor can be given for, in the order pages list them. A listing's
@@ -75,6 +76,11 @@ class Material:
     def replaces(self, locale: str) -> str:
         return self.replaces_ko if locale == "ko" else self.replaces_en
 
+    def aliases_in(self, locale: str) -> tuple[str, ...]:
+        """The other names a reader of `locale` would write: Hangul ones for Korean, the rest
+        for English (search finds every alias in either language)."""
+        return tuple(a for a in self.aliases if bool(_HANGUL.search(a)) == (locale == "ko"))
+
     def note_in(self, locale: str) -> str:
         return self.note_ko if locale == "ko" and self.note_ko else self.note
 
@@ -124,10 +130,12 @@ class Catalogue:
         return self.materials.get(key)
 
     def source_title(self, key: str, locale: str) -> str:
-        """A source's title in the reader's language, with its year: "… (2025)"."""
+        """A source's title in the reader's language, with its year ("… (2025)") unless the
+        title already says it."""
         s = self.sources.get(key) or {}
         title = (s.get("title_ko") if locale == "ko" else None) or s.get("title") or key
-        return f"{title} ({s['year']})" if s.get("year") else title
+        year = s.get("year")
+        return f"{title} ({year})" if year and str(year) not in title else title
 
     def factor_counts(self) -> dict[str, int]:
         """How many default factors (every route and every virgin-material credit) name a
