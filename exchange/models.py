@@ -42,6 +42,7 @@ class Steadiness(StrEnum):
 class DisposalRoute(StrEnum):
     landfill = "landfill"
     incineration = "incineration"
+    energy_recovery = "energy_recovery"  # incineration with energy recovery
     recycling = "recycling"
     treatment = "treatment"
     other = "other"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from exchange import catalogue, db
@@ -51,7 +52,7 @@ def summary():
      params=[query("q", "a Korean or English name, or an EU or Korean waste code"), *PAGE],
      answer=schemas.page_schema(schemas.MaterialSchema))  # fmt: skip
 def materials():
-    found = catalogue.load().search(text_arg("q") or "")
+    found = catalogue.load().search(text_arg("q") or "", str(get_locale()))
     page, per_page = page_args()
     return page_body(page_of(found, page=page, per_page=per_page), schemas.MaterialSchema().dump)
 

@@ -144,6 +144,25 @@ class MaterialSchema(Schema):
     virgin_avoided_kg_co2e_per_t = fields.Function(
         lambda m: m.virgin_avoided.kg_co2e_per_t if m.virgin_avoided else None, allow_none=True,
         required=True, metadata={"type": "number"})  # fmt: skip
+    korean = fields.Function(
+        lambda m: [{"code": c.code, "name": c.name, "kind": c.kind, "states": list(c.states),
+                    "old": list(c.old)} for c in m.korean],
+        required=True, metadata={"type": "array", "description": "Korean waste codes as Allbaro "
+                                 "prints them: code, name, kind (general or designated), states, "
+                                 "old dashed codes"})  # fmt: skip
+    default_route = fields.String(required=True)
+    factors = fields.Function(
+        lambda m: {**{r: _factor(f) for r, f in m.routes.items()},
+                   "virgin_avoided": _factor(m.virgin_avoided) if m.virgin_avoided else None},
+        required=True, metadata={"type": "object", "description": "kg CO2e per tonne by route "
+                                 "(landfill, incineration, energy_recovery, recycling, treatment) "
+                                 "and for the virgin material avoided, each with its source and "
+                                 "whether it is an estimate"})  # fmt: skip
+
+
+def _factor(f) -> dict:
+    return {"kg_co2e_per_t": f.kg_co2e_per_t, "source": f.source, "estimate": f.estimate,
+            "basis": f.basis}  # fmt: skip
 
 
 class RunOptionsSchema(Schema):

@@ -7,6 +7,7 @@ Data lives in `materials.json` (our catalogue, every figure with its source) and
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
@@ -14,14 +15,40 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+
+
+# End-of-life routes a factor can be given for, in the order pages list them. A listing's
+# `disposal_route` uses the same words ("other" and blank fall back to the material's default).
+ROUTES = ("landfill", "incineration", "energy_recovery", "recycling", "treatment")
 
 
 @dataclass(frozen=True)
 class Factor:
+    """kg CO2e per tonne, from `source` (a key of the catalogue's `sources`); `basis` and
+    `basis_ko` say what the figure is of, or for an estimate how it was made."""
+
     kg_co2e_per_t: float
     source: str
     basis: str = ""
     estimate: bool = False
+    basis_ko: str = ""
+
+    def basis_in(self, locale: str) -> str:
+        return self.basis_ko if locale == "ko" and self.basis_ko else self.basis
+
+
+@dataclass(frozen=True)
+class KoreanCode:
+    """A Korean waste classification number as Allbaro prints it today (`510301`), its exact
+    Allbaro name, its physical states (고상, 액상 …), `kind` "general" (사업장일반폐기물) or
+    "designated" (지정폐기물), and the old dashed numbers (`51-03-01`) that map to it."""
+
+    code: str
+    name: str
+    kind: str
+    states: tuple[str, ...] = ()
+    old: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,20 +59,50 @@ class Material:
     group: str
     hazardous: bool
     ewc: tuple[str, ...]
-    kr: tuple[str, ...]
+    korean: tuple[KoreanCode, ...]
     aliases: tuple[str, ...]
-    disposal: Factor | None
+    routes: dict[str, Factor]
+    default_route: str
     virgin_avoided: Factor | None
     replaces_en: str = ""
     replaces_ko: str = ""
     typical_properties: tuple[str, ...] = ()
     note: str = ""
+    note_ko: str = ""
 
     def name(self, locale: str) -> str:
         return self.ko if locale == "ko" else self.en
 
     def replaces(self, locale: str) -> str:
         return self.replaces_ko if locale == "ko" else self.replaces_en
+
+    def aliases_in(self, locale: str) -> tuple[str, ...]:
+        """The other names a reader of `locale` would write: Hangul ones for Korean, the rest
+        for English (search finds every alias in either language)."""
+        return tuple(a for a in self.aliases if bool(_HANGUL.search(a)) == (locale == "ko"))
+
+    def note_in(self, locale: str) -> str:
+        return self.note_ko if locale == "ko" and self.note_ko else self.note
+
+    @property
+    def kr(self) -> tuple[str, ...]:
+        """Korean numbers as Allbaro prints them today, then the old dashed ones."""
+        new = [c.code for c in self.korean]
+        old = [o for c in self.korean for o in c.old]
+        return tuple(dict.fromkeys(new + old))
+
+    @property
+    def disposal(self) -> Factor | None:
+        """The factor of the default route (what a listing that names no route gets)."""
+        return self.routes.get(self.default_route)
+
+    def route_factor(self, route: str | None) -> tuple[str, Factor | None]:
+        """The route whose factor applies to a stream that goes by `route` today, and that
+        factor: the route's own where the catalogue has one, else the default route's (a
+        listing that says "other", nothing, or a route this material cannot take)."""
+        if route in self.routes:
+            return route, self.routes[route]
+        return self.default_route, self.routes.get(self.default_route)
 
 
 @dataclass(frozen=True)
@@ -72,38 +129,92 @@ class Catalogue:
     def get(self, key: str) -> Material | None:
         return self.materials.get(key)
 
-    def search(self, query: str) -> list[Material]:
-        """Materials whose key, names, aliases or waste codes contain the query."""
+    def source_title(self, key: str, locale: str) -> str:
+        """A source's title in the reader's language, with its year ("… (2025)") unless the
+        title already says it."""
+        s = self.sources.get(key) or {}
+        title = (s.get("title_ko") if locale == "ko" else None) or s.get("title") or key
+        year = s.get("year")
+        return f"{title} ({year})" if year and str(year) not in title else title
+
+    def factor_counts(self) -> dict[str, int]:
+        """How many default factors (every route and every virgin-material credit) name a
+        public source, and how many are estimates: {"sourced": n, "estimate": m}."""
+        factors = [f for m in self.materials.values()
+                   for f in (*m.routes.values(), m.virgin_avoided) if f]  # fmt: skip
+        estimates = sum(f.estimate for f in factors)
+        return {"sourced": len(factors) - estimates, "estimate": estimates}
+
+    def sorted(self, materials, locale: str) -> list[Material]:
+        """Korean names in 가나다 order (code points of NFC Hangul follow it), English ones
+        alphabetically, case and accents aside."""
+        if locale == "ko":
+            return sorted(materials, key=lambda m: (unicodedata.normalize("NFC", m.ko), m.key))
+        return sorted(materials, key=lambda m: (_fold(m.en), m.key))
+
+    def search(self, query: str, locale: str = "en") -> list[Material]:
+        """Materials whose key, names, aliases, Allbaro names or waste codes contain the query,
+        in the order of `locale`'s names. A code is found however it is written: `14 06 03*`,
+        `140603*`, `14.06.03`, `510301`, `51-03-01`, `(구)51-03-01`."""
         needle = _fold(query)
         if not needle:
-            return sorted(self.materials.values(), key=lambda m: m.key)
-        compact = needle.replace(" ", "").replace("-", "")
+            return self.sorted(self.materials.values(), locale)
+        compact = code_key(query)
         hits = []
         for m in self.materials.values():
-            words = [m.key, m.en, m.ko, *m.aliases]
+            words = [m.key, m.en, m.ko, *m.aliases, *(c.name for c in m.korean)]
             codes = [*m.ewc, *m.kr]
-            if any(needle in _fold(w) for w in words) or any(
-                compact in _fold(c).replace(" ", "").replace("-", "") for c in codes
+            if any(needle in _fold(w) for w in words) or (
+                compact and any(compact in code_key(c) for c in codes)
             ):
                 hits.append(m)
-        return sorted(hits, key=lambda m: m.key)
+        return self.sorted(hits, locale)
+
+    def by_allbaro(self, name: str, state: str | None = None) -> list[Material]:
+        """The materials filed under an Allbaro legal name (as Allbaro prints it, e.g.
+        `폐합성수지류(폐염화비닐수지류는 제외한다)`) or classification number (`510301`,
+        `(구)51-03-01`), narrowed to those that take the physical state `state` (고상, 액상 …)
+        where given. Several materials can share a name (510301 is every plastic): the list
+        is in catalogue order, most common first; empty if nothing matches."""
+        wanted = _fold(name).replace(" ", "")
+        compact = code_key(name)
+        state = _fold(state or "")
+        found = []
+        for m in self.materials.values():
+            for c in m.korean:
+                named = _fold(c.name).replace(" ", "") == wanted
+                numbered = bool(compact) and compact.isdigit() and compact in (
+                    code_key(c.code), *(code_key(o) for o in c.old))
+                if (named or numbered) and (not state or state in c.states):
+                    found.append(m)
+                    break
+        return found
 
     def search_waste_codes(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """EU List of Waste entries whose code or description contains the query."""
         needle = _fold(query)
-        compact = needle.replace(" ", "")
+        compact = code_key(query)
         if not needle:
             return []
         hits = [
             e
             for code, e in self.ewc.items()
-            if (compact and compact in code.replace(" ", "")) or needle in _fold(e["description"])
+            if (compact and compact in code_key(code)) or needle in _fold(e["description"])
         ]
         return hits[:limit]
 
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold().strip()
+
+
+def code_key(text: str) -> str:
+    """A waste code with its spelling taken away: Allbaro's "(구)" (old) prefix, spaces,
+    dashes, dots and the hazardous `*` go (`14 06 03*` → `140603`, `51-03-01` → `510301`).
+    Empty when what is left is not a code (a word is not a code)."""
+    folded = _fold(text).replace("(구)", "")
+    compact = re.sub(r"[\s\-.*·‐‑–—]", "", folded)
+    return compact if compact.isdigit() else ""
 
 
 def _factor(raw: dict | None) -> Factor | None:
@@ -114,11 +225,23 @@ def _factor(raw: dict | None) -> Factor | None:
         source=raw.get("source", ""),
         basis=raw.get("basis", ""),
         estimate=bool(raw.get("estimate", False)),
+        basis_ko=raw.get("basis_ko", ""),
+    )
+
+
+def _korean(raw: dict) -> KoreanCode:
+    return KoreanCode(
+        code=raw["code"],
+        name=unicodedata.normalize("NFC", raw["name"]),
+        kind=raw["kind"],
+        states=tuple(raw.get("states", ())),
+        old=tuple(raw.get("old", ())),
     )
 
 
 def _material(raw: dict) -> Material:
     virgin = raw.get("virgin_avoided") or {}
+    routes = {r: f for r, f in ((r, _factor((raw.get("routes") or {}).get(r))) for r in ROUTES) if f}
     return Material(
         key=raw["key"],
         en=raw["en"],
@@ -126,14 +249,16 @@ def _material(raw: dict) -> Material:
         group=raw.get("group", "other"),
         hazardous=bool(raw.get("hazardous", False)),
         ewc=tuple(raw.get("ewc", ())),
-        kr=tuple(raw.get("kr", ())),
+        korean=tuple(_korean(c) for c in raw.get("korean", ())),
         aliases=tuple(raw.get("aliases", ())),
-        disposal=_factor(raw.get("disposal")),
+        routes=routes,
+        default_route=raw.get("default_route", "landfill"),
         virgin_avoided=_factor(virgin),
         replaces_en=virgin.get("replaces_en", ""),
         replaces_ko=virgin.get("replaces_ko", ""),
         typical_properties=tuple(raw.get("typical_properties", ())),
         note=raw.get("note", ""),
+        note_ko=raw.get("note_ko", ""),
     )
 
 

@@ -258,6 +258,7 @@ def _proposal_page(item: Proposal, p: Park, status: int = 200, form: DecisionFor
         stale=item.status == "proposed" and proposals.is_stale(session=s, proposal=item),
         events=proposals.proposal_events(session=s, proposal_id=item.id),
         deliveries=proposal_pages.deliveries(session=s, proposal_id=item.id),
+        used=proposal_pages.factors_used(session=s, proposal=item),
         form=form or DecisionForm(), catalogue=catalogue.load(),
         statuses=reasons.PROPOSAL_STATUSES, mode_name=reasons.mode_name,
     ), status  # fmt: skip

@@ -93,6 +93,7 @@ def _page(
         row=_rows([item])[0], name_shown=proposal_pages.name_shown,
         events=proposals.proposal_events(session=s, proposal_id=item.id),
         deliveries=proposal_pages.deliveries(session=s, proposal_id=item.id),
+        used=proposal_pages.factors_used(session=s, proposal=item),
         comment_form=comment_form or CommentForm(), delivery_form=delivery_form or DeliveryForm(),
         catalogue=catalogue.load(),
     ), status  # fmt: skip

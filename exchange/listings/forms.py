@@ -45,6 +45,7 @@ STEADINESS_LABELS = {
 ROUTE_LABELS = {
     DisposalRoute.landfill: _l("Landfill"),
     DisposalRoute.incineration: _l("Incineration"),
+    DisposalRoute.energy_recovery: _l("Incineration with energy recovery"),
     DisposalRoute.recycling: _l("Recycling"),
     DisposalRoute.treatment: _l("Treatment"),
     DisposalRoute.other: _l("Other"),

@@ -168,22 +168,14 @@ def summary_csv(slug: str):
     for row in data["by_month"]:
         out.writerow([slug, "by_month", row["month"], row["tonnes"], row["t_co2e"], ""])
     for f in data["factors"]:
-        for kind in ("disposal", "virgin_avoided"):
-            if kind in f:
-                x = f[kind]
-                note = (
-                    f"{x['kg_co2e_per_t']} kg CO2e/t; {x['source']} {x['year'] or ''}; {x['basis']}"
-                )
-                out.writerow(
-                    [
-                        slug,
-                        f"factor:{kind}",
-                        f["material"],
-                        "",
-                        "",
-                        note + (" (estimate)" if x["estimate"] else ""),
-                    ]
-                )
+        rows = [(f"factor:disposal:{d['route']}", d) for d in f.get("disposal_routes", [])]
+        if "virgin_avoided" in f:
+            rows.append(("factor:virgin_avoided", f["virgin_avoided"]))
+        for kind, x in rows:
+            note = f"{x['kg_co2e_per_t']} kg CO2e/t; {x['source']} {x['year'] or ''}; {x['basis']}"
+            out.writerow(
+                [slug, kind, f["material"], "", "", note + (" (estimate)" if x["estimate"] else "")]
+            )
     return Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-summary.csv"'})  # fmt: skip
 
@@ -193,7 +185,8 @@ def materials():
     q = request.args.get("q", "").strip()
     cat = catalogue.load()
     return render_template(
-        "public/materials.html", q=q, materials=cat.search(q), codes=cat.search_waste_codes(q),
+        "public/materials.html", q=q, materials=cat.search(q, str(get_locale())),
+        codes=cat.search_waste_codes(q),
         catalogue=cat,
     )  # fmt: skip
 

@@ -7,7 +7,6 @@ form fields, sheet columns, API keys. Each property `p` of the catalogue has thr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -130,12 +129,14 @@ def material_key(text: str) -> str | None:
     folded_text = folded(text)
     if folded_text in _material_names():
         return _material_names()[folded_text]
-    # a waste code (EU "10 01 05" or Korean "03-03-01", as on an Allbaro manifest), when it
-    # names one material only
-    compact = re.sub(r"[\s*-]", "", folded_text)
+    # a waste code (EU "10 01 05*", Korean "510301" or the old "03-03-01", as on an Allbaro
+    # manifest) or the name Allbaro prints, when it names one material only
+    compact = catalogue.code_key(text)
     by_code = [m.key for m in cat.materials.values()
-               if any(re.sub(r"[\s*-]", "", c) == compact for c in (*m.ewc, *m.kr))]  # fmt: skip
-    return by_code[0] if len(by_code) == 1 and compact else None
+               if any(catalogue.code_key(c) == compact for c in (*m.ewc, *m.kr))]  # fmt: skip
+    if not compact:
+        by_code = [m.key for m in cat.by_allbaro(text)]
+    return by_code[0] if len(by_code) == 1 else None
 
 
 @cache

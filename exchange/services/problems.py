@@ -106,18 +106,44 @@ def _permitted_factories(*, session: Session, park: Park, today: date) -> set[in
     return {factory_id for factory_id, expires in rows if expires is None or expires >= today}
 
 
-def _source(listing: Listing, factory: Factory, modes: list[str]) -> dict[str, Any]:
+def disposal_factor(listing: Listing) -> dict[str, Any]:
+    """What disposing of an offer's stream emits, per tonne, as the run credits it.
+
+    Returns {"route", "kg_co2e_per_t", "source", "estimate"}: the listing's own figure where it
+    gives one (source "listing"); else the catalogue's factor for the route the listing says
+    the stream takes today, so a stream already recycled is credited only with what recycling
+    it emits (transport to the recycler), not with the landfill it never went to; a blank,
+    "other" or a route the material cannot take gets the material's default route. `route` is
+    the route whose factor is used (the listing's own route with its own figure). A material
+    missing from the catalogue gives 0 (source "none").
+    """
+    if listing.disposal_kg_co2e_per_t is not None:
+        return {"route": listing.disposal_route, "kg_co2e_per_t": listing.disposal_kg_co2e_per_t,
+                "source": "listing", "estimate": False}  # fmt: skip
     material = catalogue.load().get(listing.material_key)
-    disposal = listing.disposal_kg_co2e_per_t
-    if disposal is None:
-        disposal = material.disposal.kg_co2e_per_t if material and material.disposal else 0.0
+    if material is None:
+        return {"route": listing.disposal_route, "kg_co2e_per_t": 0.0, "source": "none",
+                "estimate": False}  # fmt: skip
+    route, factor = material.route_factor(listing.disposal_route)
+    if factor is None:
+        return {"route": route, "kg_co2e_per_t": 0.0, "source": "none", "estimate": False}
+    return {"route": route, "kg_co2e_per_t": factor.kg_co2e_per_t, "source": factor.source,
+            "estimate": factor.estimate}  # fmt: skip
+
+
+def _source(listing: Listing, factory: Factory, modes: list[str]) -> dict[str, Any]:
+    disposal = disposal_factor(listing)
     return {
         "id": source_id(listing.id),
         "lat": factory.lat,
         "lon": factory.lon,
         "material": listing.material_key,
         "tonnes": listing.tonnes_per_month,
-        "disposal_kg_co2e_per_t": disposal,
+        "disposal_kg_co2e_per_t": disposal["kg_co2e_per_t"],
+        # not read by the matcher: kept so the file shows where each figure came from
+        "disposal_route": disposal["route"],
+        "disposal_factor_source": disposal["source"],
+        "disposal_factor_estimate": disposal["estimate"],
         "hazardous": listing.hazardous,
         "properties": dict(listing.properties or {}),
         "modes": modes,
@@ -128,15 +154,13 @@ def _sink(listing: Listing, factory: Factory, modes: list[str], permit: bool) ->
     cat = catalogue.load()
     accepts = {}
     for key in listing.accepts.split() or [listing.material_key]:
-        avoided = listing.avoided_kg_co2e_per_t
+        avoided, source = listing.avoided_kg_co2e_per_t, "listing"
         if avoided is None:
             material = cat.get(key)
-            avoided = (
-                material.virgin_avoided.kg_co2e_per_t
-                if material and material.virgin_avoided
-                else 0.0
-            )
-        accepts[key] = {"avoided_kg_co2e_per_t": avoided}
+            factor = material.virgin_avoided if material else None
+            avoided = factor.kg_co2e_per_t if factor else 0.0
+            source = factor.source if factor else "none"
+        accepts[key] = {"avoided_kg_co2e_per_t": avoided, "avoided_factor_source": source}
     sink = {
         "id": sink_id(listing.id),
         "lat": factory.lat,

@@ -173,3 +173,29 @@ def search_proposals(
         )
     query = query.order_by(col(Proposal.net_saved_kg_co2e).desc(), col(Proposal.id))
     return paginate(session=session, query=query, page=page, per_page=per_page)
+
+
+def factors_used(*, session: Session, proposal: Proposal) -> dict | None:
+    """The per-tonne factors the proposal's run credited, read from the run's problem file:
+    {"disposal": {"kg_co2e_per_t", "route", "source", "estimate"}, "virgin": {"kg_co2e_per_t",
+    "source"}}. `source` is a catalogue source key, "listing" (the listing's own figure) or None
+    (a run made before the file recorded it). None when the run's file is gone."""
+    from exchange.services.problems import sink_id, source_id
+
+    problem = session.exec(select(MatchRun.problem).where(MatchRun.id == proposal.run_id)).first()
+    if not problem:
+        return None
+    source = next((s for s in problem.get("sources", []) if s.get("id") == source_id(proposal.offer_id)), None)
+    sink = next((s for s in problem.get("sinks", []) if s.get("id") == sink_id(proposal.want_id)), None)
+    if source is None or sink is None:
+        return None
+    accepts = sink.get("accepts") or {}
+    taken = accepts.get(proposal.material_key) if isinstance(accepts, dict) else None
+    return {
+        "disposal": {"kg_co2e_per_t": source.get("disposal_kg_co2e_per_t", 0.0),
+                     "route": source.get("disposal_route"),
+                     "source": source.get("disposal_factor_source"),
+                     "estimate": bool(source.get("disposal_factor_estimate"))},
+        "virgin": {"kg_co2e_per_t": (taken or {}).get("avoided_kg_co2e_per_t", 0.0),
+                   "source": (taken or {}).get("avoided_factor_source")},
+    }  # fmt: skip

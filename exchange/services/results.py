@@ -94,7 +94,7 @@ def _compute(*, session: Session, park: Park, today: date) -> dict[str, Any]:
         "potential": _potential(session=session, park_id=park.id),
         "by_group": _by_group(rows, deliveries, per_tonne, group_of),
         "by_month": _by_month(deliveries, per_tonne) if enough else [],
-        "factors": _factors(rows),
+        "factors": _factors(session=session, rows=rows),
     }
 
 
@@ -181,9 +181,20 @@ def _by_month(deliveries, per_tonne) -> list[dict[str, Any]]:
     return [{"month": m, **_figure(tonnes[m], kg[m])} for m in sorted(tonnes)]
 
 
-def _factors(rows) -> list[dict[str, Any]]:
-    """The catalogue's default factors for the materials exchanged, with their sources."""
+def _factors(*, session: Session, rows) -> list[dict[str, Any]]:
+    """The catalogue's factors for the materials exchanged, with their sources: the disposal
+    factor of each route the offers go by today (`disposal_routes`; `disposal` is the first of
+    them) and the virgin-material credit. A factor dict: kg_co2e_per_t, estimate, basis (English),
+    basis_ko, source (title), source_ko, year, url, and `route` for a disposal factor."""
     cat = catalogue.load()
+    offer_ids = sorted({p.offer_id for p, _o, _w in rows})
+    routes: dict[str, set[str]] = defaultdict(set)
+    for key, route in session.exec(
+        select(Listing.material_key, Listing.disposal_route).where(col(Listing.id).in_(offer_ids or [-1]))
+    ):
+        m = cat.get(key)
+        if m is not None:
+            routes[key].add(m.route_factor(route)[0])
     out = []
     for key in sorted({p.material_key for p, _o, _w in rows}):
         m = cat.get(key)
@@ -195,14 +206,25 @@ def _factors(rows) -> list[dict[str, Any]]:
             "name_ko": m.ko,
             "group": m.group,
         }
-        for name, factor in (("disposal", m.disposal), ("virgin_avoided", m.virgin_avoided)):
-            if factor:
-                source = cat.sources.get(factor.source, {})
-                entry[name] = {"kg_co2e_per_t": factor.kg_co2e_per_t, "estimate": factor.estimate,
-                               "basis": factor.basis, "source": source.get("title", factor.source),
-                               "year": source.get("year"), "url": source.get("url")}  # fmt: skip
+        used = [r for r in (*m.routes, m.default_route) if r in (routes.get(key) or {m.default_route})]
+        entry["disposal_routes"] = [
+            {"route": r, **_factor_entry(cat, m.routes[r])} for r in dict.fromkeys(used) if r in m.routes
+        ]
+        if entry["disposal_routes"]:
+            entry["disposal"] = entry["disposal_routes"][0]
+        if m.virgin_avoided:
+            entry["virgin_avoided"] = _factor_entry(cat, m.virgin_avoided)
         out.append(entry)
     return out
+
+
+def _factor_entry(cat, factor) -> dict[str, Any]:
+    source = cat.sources.get(factor.source, {})
+    return {"kg_co2e_per_t": factor.kg_co2e_per_t, "estimate": factor.estimate,
+            "basis": factor.basis, "basis_ko": factor.basis_ko,
+            "source": source.get("title", factor.source),
+            "source_ko": source.get("title_ko") or source.get("title", factor.source),
+            "year": source.get("year"), "url": source.get("url")}  # fmt: skip
 
 
 def network(*, session: Session, park: Park) -> tuple[list[dict], list[dict]]:
