@@ -13,7 +13,7 @@ from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exchange import db
+from exchange import access_log, db
 from exchange.models import Role, User
 
 login_manager = LoginManager()
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     csrf.init_app(app)
+    access_log.init_app(app)
     if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):
         # the sign-in limit per address needs the client's address, not the proxy's
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
