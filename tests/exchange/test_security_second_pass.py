@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -308,3 +309,31 @@ def test_twenty_five_tries_at_once_get_exactly_five_password_checks(app, world, 
         thread.join()
     assert len(checks) == 5
     assert Counter(answers) == {401: 5, 429: 20}
+
+
+# --- 5. no-store on every signed-in page and download ----------------------------------------
+
+
+def test_every_signed_in_page_and_download_is_no_store(app, client, world, scene, session):
+    from exchange.services import api_tokens
+
+    ids, seen = _own_ids(scene), Counter()
+    for who in (world.admin, world.manager_a, world.coordinator):
+        sign_in(client, who)
+        for rule in routes(app, "GET"):
+            for url in urls(app, rule, ids):
+                response = client.get(url)
+                seen[response.status_code] += 1
+                assert response.headers.get("Cache-Control") == "no-store", url
+    assert seen[200] >= 40
+    sign_in(client, None)
+    anonymous = {"/": None, f"/parks/{world.park.slug}/summary.csv": "no-store",
+                 "/auth/login": "no-store", "/static/app.css": "no-cache"}  # fmt: skip
+    for url, expected in anonymous.items():
+        response = client.get(url)
+        response.close()
+        assert response.headers.get("Cache-Control") == expected, url
+    _token, secret = api_tokens.create_token(session=session, user=world.manager_a, name="ERP")
+    session.commit()
+    answer = client.get("/api/v1/factories", headers={"Authorization": f"Bearer {secret}"})
+    assert (answer.status_code, answer.headers["Cache-Control"]) == (200, "no-store")
