@@ -40,6 +40,9 @@ def run_checks(app: Flask, *, gunicorn_config: Path | None = None) -> list[Findi
             ("warning", f"SQLite with {workers} workers: use PostgreSQL (DATABASE_URL)")
         )
     findings.extend(_database(app))
+    if config.is_production(app) and not app.config.get("SERVER_NAME"):
+        findings.append(("warning", "SERVER_NAME is not set (EXCHANGE_SERVER_NAME): mailed "
+                         "links would name whatever Host a request sent"))  # fmt: skip
     if not app.config.get("MAIL_SERVER"):
         findings.append(("note", "MAIL_SERVER is not set: e-mails are only written to the log"))
     return findings

@@ -70,3 +70,16 @@ def reset_mail(app: Flask, user: User | None, link: str) -> tuple[str, str]:
             link=link, minutes=app.config["RESET_LINK_SECONDS"] // 60,
         )  # fmt: skip
     return subject, body
+
+
+def invitation_mail(app: Flask, link: str, park_name: str, days: int) -> tuple[str, str]:
+    """The subject and body of an invitation, in the language of the page that made it."""
+    subject = _("Your invitation to the by-product exchange of %(park)s", park=park_name)
+    body = _(
+        "You are invited to the by-product exchange of %(park)s.\n\n"
+        "To choose your password and start, open this link within %(days)d days (it works "
+        "once):\n%(link)s\n\n"
+        "If you did not expect this mail, ignore it.",
+        park=park_name, days=days, link=link,
+    )  # fmt: skip
+    return subject, body

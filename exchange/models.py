@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -103,6 +103,8 @@ class User(SQLModel, table=True):
     park_id: int | None = Field(default=None, foreign_key="park.id", index=True)
     is_active: bool = True
     locale: str | None = Field(default=None, max_length=5)
+    # moved on by signing out and by a new password: every session made before stops working
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     created_at: datetime = Field(default_factory=utcnow)
 
     # Flask-Login's user protocol
@@ -115,8 +117,10 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        """The id and a fingerprint of the password: a new password signs out every session."""
-        return f"{self.id}.{password_fingerprint(self.id, self.password_hash)}"
+        """The id and a fingerprint of the password and the session epoch, checked on every
+        request: a new password or a sign-out ends every session made before it."""
+        held = f"{self.password_hash}#{self.session_epoch or 0}"
+        return f"{self.id}.{password_fingerprint(self.id, held)}"
 
 
 class FactoryManager(SQLModel, table=True):
@@ -340,3 +344,5 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime | None = None
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    # a read-only token may only GET: a dashboard's token cannot change listings if it leaks
+    read_only: bool = Field(default=False, sa_column_kwargs={"server_default": false()})

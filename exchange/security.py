@@ -8,12 +8,12 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort
+from flask import Flask, abort, g, request, session
 from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exchange import db
+from exchange import access_log, db
 from exchange.models import Role, User
 
 login_manager = LoginManager()
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     csrf.init_app(app)
+    access_log.init_app(app)
     if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):
         # the sign-in limit per address needs the client's address, not the proxy's
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -40,7 +41,21 @@ def init_app(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
+        if _private(response):
+            # nobody's page or file may stay in a shared computer's cache or a proxy's
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _private(response) -> bool:
+    """A signed-in page (the session names a user, valid or not: no query needed), an API
+    answer to a token, a download, or a page of the sign-in and reset flows. Static files
+    stay cacheable."""
+    if request.endpoint == "static":
+        return False
+    return ("_user_id" in session or g.get("api_user") is not None
+            or request.path.startswith("/auth/")
+            or "attachment" in response.headers.get("Content-Disposition", ""))  # fmt: skip
 
 
 @login_manager.user_loader

@@ -31,6 +31,12 @@ class PasswordForm(FlaskForm):
     )
 
 
+class ChangePasswordForm(PasswordForm):
+    """On the profile page, prefixed (`password-…`): the profile form beside it is not."""
+
+    current = PasswordField(_l("Your password now"), validators=[DataRequired()])
+
+
 class SetPasswordForm(PasswordForm):
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
 

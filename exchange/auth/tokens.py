@@ -4,7 +4,7 @@ Kept apart from the sign-in views: they change for different reasons."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,8 +13,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from exchange import db
-from exchange.auth.forms import ProfileForm
-from exchange.auth.views import bp
+from exchange.auth.views import bp, profile_page
 from exchange.listings.forms import ActionForm
 from exchange.services import api_tokens
 
@@ -42,14 +41,12 @@ def create_token():
     s = db.session()
     form = TokenForm(prefix="token")
     if not form.validate_on_submit():
-        return render_template("auth/profile.html", form=ProfileForm(formdata=None, obj=current_user),
-                               **token_context(form)), 422  # fmt: skip
+        return profile_page(token_form=form), 422
     _token, secret = api_tokens.create_token(session=s, user=current_user, name=form.name.data,
                                              days=form.days.data)  # fmt: skip
     s.commit()
     # shown in this answer only: a redirect would have to keep the secret somewhere
-    return render_template("auth/profile.html", form=ProfileForm(formdata=None, obj=current_user),
-                           new_secret=secret, **token_context())  # fmt: skip
+    return profile_page(new_secret=secret)
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -27,7 +27,7 @@ from exchange.auth.forms import InviteForm
 from exchange.coordination import reasons, run_page
 from exchange.coordination.forms import DecisionForm, RunForm
 from exchange.forms import choices
-from exchange.mail import mail_managers
+from exchange.mail import invitation_mail, mail_managers, send_mail
 from exchange.models import MatchRun, Park, Proposal, Role
 from exchange.security import roles_required
 from exchange.services import access, factories, listings, proposal_pages, proposals, runs, users
@@ -98,15 +98,36 @@ def invite():
                 form.email.errors = [_("A user with this e-mail exists already.")]
             else:
                 s.commit()
-                link = url_for("auth.accept_invitation", token=token, _external=True)
-                current_app.logger.info("invitation for %s: %s", form.email.data, link)
-                flash(_("The invitation was created. Send the link below to %(email)s.",
-                        email=form.email.data), "success")  # fmt: skip
+                link = _deliver_invitation(p, form.email.data, token)
     pending = users.pending_invitations(session=s, park_id=p.id)
     status = 422 if form.errors else 200
     return render_template(
         "coordination/invite.html", form=form, park=p, link=link, pending=pending
     ), status
+
+
+def _deliver_invitation(park: Park, email: str, token: str) -> str | None:
+    """Mailed where a mail server is set, and then never logged nor shown (the link is the
+    account); else shown to the coordinator and logged, as the README says. The link to show,
+    if any."""
+    app = current_app._get_current_object()
+    link = url_for("auth.accept_invitation", token=token, _external=True)
+    if app.config.get("MAIL_SERVER"):
+        name = park.name_ko if str(get_locale() or "ko") == "ko" else park.name_en
+        subject, body = invitation_mail(app, link, name, app.config["INVITATION_DAYS"])
+        try:
+            send_mail(app, email, subject, body)
+        except OSError:
+            app.logger.exception("the invitation mail to %s failed", email)
+            flash(_("The mail to %(email)s could not be sent. Send them the link below.",
+                    email=email), "error")  # fmt: skip
+            return link
+        flash(_("The invitation was mailed to %(email)s.", email=email), "success")
+        return None
+    app.logger.info("invitation for %s: %s", email, link)
+    flash(_("The invitation was created. Send the link below to %(email)s.", email=email),
+          "success")  # fmt: skip
+    return link
 
 
 # --- match runs -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     render_template,
     request,
@@ -55,6 +56,7 @@ def _page_for_anyone(name: str, version: tuple, render):
     waiting: what everyone hits costs one small query, not a page build."""
     if current_user.is_authenticated or session.get("_flashes"):
         return render()
+    g.page_for_anyone = True  # its links must not carry the first visitor's query
     return results.memo(0, version, f"page:{name}:{get_locale() or 'ko'}", render)
 
 

@@ -60,6 +60,17 @@ def revoke_token(*, session: Session, user: User, token_id: int) -> bool | None:
     return done.rowcount == 1
 
 
+def revoke_all(*, session: Session, user: User) -> int:
+    """Revoke every token of the user still in use (a new password); how many were."""
+    done = session.execute(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )  # fmt: skip
+    session.flush()
+    return done.rowcount
+
+
 def token_user(*, session: Session, secret: str) -> tuple[User | None, ApiToken | None]:
     """The active user a secret stands for, with its token; (None, token) when the token
     exists but is revoked or expired or its user is inactive, (None, None) when unknown."""

@@ -7,10 +7,12 @@ import secrets
 from datetime import timedelta
 from functools import cache
 
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from exchange.models import Factory, FactoryManager, Invitation, Park, Role, User, utcnow
 from exchange.security import hash_password, verify_password
+from exchange.services import api_tokens
 
 
 @cache
@@ -43,10 +45,23 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
 
 
 def set_password(*, session: Session, user: User, password: str) -> None:
-    """A new password; it also ends every reset link made before (see password_reset)."""
+    """A new password. It ends every reset link and every session made before (both carry a
+    digest of the old hash) and revokes the user's API tokens: whoever knew the old password
+    may have made one. The caller signs the current browser in again."""
     user.password_hash = hash_password(password)
     session.add(user)
     session.flush()
+    api_tokens.revoke_all(session=session, user=user)
+
+
+def end_sessions(*, session: Session, user: User) -> None:
+    """Sign out on the server side: every session cookie of the user stops working, a copy
+    of one too (the epoch is part of what the cookie must match, see `User.get_id`)."""
+    session.execute(
+        update(User).where(col(User.id) == user.id)
+        .values(session_epoch=func.coalesce(User.session_epoch, 0) + 1)
+    )  # fmt: skip
+    session.refresh(user)
 
 
 def create_user(
