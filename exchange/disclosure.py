@@ -21,7 +21,8 @@ hidden cells (their sum at least `protection` of its value). The pattern is then
 attacker would: by linear programming over the atoms (non-negative, the published cells as
 equations, the attacker knowing which atoms each cell sums and to which factories they belong),
 the tightest bounds on every hidden cell and on every non-consenting factory's part of every
-cell. Each must leave `protection` (20 %) of the true value open on both sides; where it does
+cell, in tonnes and CO2e (the CO2e a tonne of each atom taken as known: the catalogue's factors
+are public). Each must leave `protection` (20 %) of the true value open on both sides; where it does
 not, the integer program is solved again with that cell hidden or one more of its neighbours
 hidden, until the check passes.
 
@@ -197,8 +198,12 @@ def _pattern(table: Table, rules: Rules, forced: set[str], cuts: list[frozenset[
 
 def audit(table: Table, hidden: Iterable[str], rules: Rules) -> list[Leak]:
     """What an outsider who knows the table's structure narrows too far, by linear programming:
-    each hidden cell, and each non-consenting factory's part of each cell. One program per
-    group of cells that share atoms; a cell that shares none is worked out by hand."""
+    each hidden cell, and each non-consenting factory's part of each cell, in tonnes and in CO2e.
+
+    The outsider's unknowns are the atoms' tonnes (>= 0); each atom's CO2e a tonne is taken as
+    known (the catalogue's factors are public, transport is a small part), so a published cell
+    gives two equations, its tonnes and its CO2e. One program per group of cells that share
+    atoms; a cell that shares none, and whose atoms save alike a tonne, is worked out by hand."""
     hidden = set(hidden)
     leaks = []
     for component in _components(table):
@@ -213,9 +218,9 @@ def audit(table: Table, hidden: Iterable[str], rules: Rules) -> list[Leak]:
                     by_factory[f].append(a)
             for f, ids in sorted(by_factory.items()):
                 targets.setdefault(frozenset(ids), (key, f))
-        for measure in MEASURES:
-            lp = None
-            for ids, (key, factory) in targets.items():
+        lp = None
+        for ids, (key, factory) in targets.items():
+            for measure in MEASURES:
                 value = sum(getattr(table.atoms[a], measure) for a in ids)
                 if abs(value) <= 1e-6:
                     continue
@@ -224,11 +229,15 @@ def audit(table: Table, hidden: Iterable[str], rules: Rules) -> list[Leak]:
                     low, high = alone
                 else:
                     if lp is None:
-                        lp = _Bounds(table, measure, component, hidden)
-                    low, high = lp.bounds(list(ids), value, rules.protection)
+                        lp = _Bounds(table, component, hidden)
+                    low, high = lp.bounds(list(ids), measure, value, rules.protection)
                 if not _open(value, low, high, rules.protection):
                     leaks.append(Leak(key, factory, measure, value, low, high))
     return leaks
+
+
+def _ratio(atom: Atom) -> float:
+    return atom.kg / atom.tonnes if atom.tonnes else 0.0
 
 
 def _components(table: Table) -> list[list[str]]:
@@ -255,17 +264,17 @@ def _components(table: Table) -> list[list[str]]:
 
 
 def _alone(table, component, key, ids, measure, hidden) -> tuple[float, float] | None:
-    """Bounds of a part of a cell that shares no atom with another, with atoms of one sign:
-    hidden, nothing is known; published, the part is anything from the cell less the others
-    (nothing, if there are others) to the whole cell."""
+    """Bounds of a part of a cell that shares no atom with another and whose atoms save alike
+    a tonne: hidden, nothing is known; published, the part is anything from the cell less the
+    others (nothing, if there are others) to the whole cell."""
     if len(component) != 1:
         return None
-    values = [getattr(table.atoms[a], measure) for a in table.cells[key]]
-    if any(v < 0 for v in values):
+    atoms = [table.atoms[a] for a in table.cells[key]]
+    if len({round(_ratio(a), 9) for a in atoms}) > 1 or any(a.kg < 0 for a in atoms):
         return None
     if key in hidden:
         return 0.0, float("inf")
-    total = sum(values)
+    total = sum(getattr(a, measure) for a in atoms)
     return (total if len(ids) == len(set(table.cells[key])) else 0.0), total
 
 
@@ -277,36 +286,37 @@ def _open(value: float, low: float, high: float, protection: float) -> bool:
 
 
 class _Bounds:
-    """The outsider's linear program over the atoms of some cells in one measure, built once,
-    one objective at a time. An atom's sign is taken as known (a saving is positive, a rare
-    loss negative)."""
+    """The outsider's linear program over the tonnes of the atoms of some cells, built once,
+    one objective at a time: each published cell is two rows, its tonnes and its CO2e."""
 
-    def __init__(self, table: Table, measure: str, keys: list[str], hidden: set[str]):
+    def __init__(self, table: Table, keys: list[str], hidden: set[str]):
         atoms = sorted({a for k in keys for a in table.cells[k]}, key=repr)
         self.index = {a: n for n, a in enumerate(atoms)}
+        self.ratio = {a: _ratio(table.atoms[a]) for a in atoms}
         self.h = highspy.Highs()
         self.h.silent()
-        inf = highspy.kHighsInf
-        lower, upper = [], []
-        for a in atoms:
-            v = getattr(table.atoms[a], measure)
-            lower.append(0.0 if v >= 0 else -inf)
-            upper.append(inf if v >= 0 else 0.0)
         self.n = len(atoms)
-        self.h.addVars(self.n, lower, upper)
+        self.h.addVars(self.n, [0.0] * self.n, [highspy.kHighsInf] * self.n)
         for key in keys:
-            if key in hidden or not table.cells[key]:
+            ids = table.cells[key]
+            if key in hidden or not ids:
                 continue
-            ids = [self.index[a] for a in table.cells[key]]
-            v = sum(getattr(table.atoms[a], measure) for a in table.cells[key])
-            self.h.addRow(v, v, len(ids), ids, [1.0] * len(ids))
+            cols = [self.index[a] for a in ids]
+            t = sum(table.atoms[a].tonnes for a in ids)
+            self.h.addRow(t, t, len(cols), cols, [1.0] * len(cols))
+            if any(self.ratio[a] for a in ids):
+                kg = sum(table.atoms[a].kg for a in ids)
+                self.h.addRow(kg, kg, len(cols), cols, [self.ratio[a] for a in ids])
 
-    def bounds(self, ids: list[Hashable], value: float, protection: float) -> tuple[float, float]:
-        """The least and greatest sum of `ids`; the greatest is not sought when the least
-        already shows the value narrowed (it is then reported as the value)."""
+    def bounds(
+        self, ids: list[Hashable], measure: str, value: float, protection: float
+    ) -> tuple[float, float]:
+        """The least and greatest sum of `ids` in `measure`; the greatest is not sought when
+        the least already shows the value narrowed (it is then reported as the value)."""
         cols = [self.index[a] for a in ids]
+        costs = [1.0 if measure == "tonnes" else self.ratio[a] for a in ids]
         self.h.changeColsCost(self.n, list(range(self.n)), [0.0] * self.n)
-        self.h.changeColsCost(len(cols), cols, [1.0] * len(cols))
+        self.h.changeColsCost(len(cols), cols, costs)
         low = self._solve(highspy.ObjSense.kMinimize)
         if low > value - protection * abs(value) + 1e-6 * max(1.0, abs(value)):
             return low, value

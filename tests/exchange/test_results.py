@@ -18,7 +18,7 @@ HIDDEN = {"tonnes": None, "t_co2e": None, "suppressed": True}
 
 @pytest.fixture
 def four_factories(app, session, world):
-    """Gypsum A -> B (100 t a month, 100 kg CO2e/t) and D -> E (60 t, 200 kg CO2e/t), both
+    """Gypsum A -> B (100 t a month) and D -> E (60 t), both saving 100 kg CO2e a tonne and
     delivering in September and October; A -> B also 30 t in November, still open."""
     with app.test_request_context():
         d = factory(session, world.park, "fd", industry=("Steel", "철강"), ksic="24111")
@@ -28,7 +28,7 @@ def four_factories(app, session, world):
         run = run_of(session, world.park)
         ab = exchange(session, run, world.factory_a, world.factory_b, "fgd-gypsum", 100, 10_000,
                       [(SEPT, 60), (OCT, 50), (NOV, 30)])  # fmt: skip
-        de = exchange(session, run, d, e, "fgd-gypsum", 60, 12_000, [(SEPT, 40), (OCT, 50)])
+        de = exchange(session, run, d, e, "fgd-gypsum", 60, 6_000, [(SEPT, 40), (OCT, 50)])
         session.commit()
     return ab, de
 
@@ -45,18 +45,18 @@ def test_figures_equal_the_hand_summed_deliveries_of_closed_months(
     r = _results(app, session, world.park)
     assert (r["active_exchanges"], r["participating_factories"]) == (2, 4)
     assert r["last_closed_month"] == "2026-10"
-    # November is still open: its 30 t are nowhere. CO2e: 100 and 200 kg a tonne
+    # November is still open: its 30 t are nowhere. CO2e: 0.1 t a tonne
     assert r["delivered"] == {
-        "last_month": {"tonnes": 100, "t_co2e": 15.0, **SHOWN},  # 50 x 0.1 + 50 x 0.2
-        "this_year": {"tonnes": 200, "t_co2e": 29.0, **SHOWN},  # + 60 x 0.1 + 40 x 0.2
-        "since_start": {"tonnes": 200, "t_co2e": 29.0, **SHOWN},
+        "last_month": {"tonnes": 100, "t_co2e": 10.0, **SHOWN},  # 50 + 50
+        "this_year": {"tonnes": 200, "t_co2e": 20.0, **SHOWN},  # + 60 + 40
+        "since_start": {"tonnes": 200, "t_co2e": 20.0, **SHOWN},
     }
-    assert r["contracted_per_month"] == {"tonnes": 160, "t_co2e": 22.0, **SHOWN}
+    assert r["contracted_per_month"] == {"tonnes": 160, "t_co2e": 16.0, **SHOWN}
     assert r["by_group"] == [
-        {"group": "minerals", "factories": 4, "tonnes": 200, "t_co2e": 29.0, **SHOWN}
+        {"group": "minerals", "factories": 4, "tonnes": 200, "t_co2e": 20.0, **SHOWN}
     ]
-    assert r["by_month"] == [{"month": "2026-09", "tonnes": 100, "t_co2e": 14.0, **SHOWN},
-                             {"month": "2026-10", "tonnes": 100, "t_co2e": 15.0, **SHOWN}]  # fmt: skip
+    assert r["by_month"] == [{"month": "2026-09", "tonnes": 100, "t_co2e": 10.0, **SHOWN},
+                             {"month": "2026-10", "tonnes": 100, "t_co2e": 10.0, **SHOWN}]  # fmt: skip
     # two factories offer, two want: their open tonnes are theirs alone
     assert r["open_listings"] == {"offer": {"listings": 2, "tonnes": None, "suppressed": True},
                                   "want": {"listings": 2, "tonnes": None, "suppressed": True}}  # fmt: skip
@@ -70,16 +70,20 @@ def test_a_group_two_factories_make_is_hidden_and_not_rebuilt_by_subtraction(
     with app.test_request_context():
         f = factory(session, world.park, "ff")
         g = factory(session, world.park, "fg")
-        exchange(session, session.exec(select(Proposal)).first() and run_of(session, world.park),
-                 f, g, "scrap-steel", 20, 2_000, [(OCT, 84)])  # fmt: skip
+        exchange(session, run_of(session, world.park),
+                 f, g, "scrap-steel", 20, 40_000, [(OCT, 84)])  # fmt: skip
         session.commit()
     r = _results(app, session, world.park)
     # the metals group is two factories' (hidden); the minerals group then is hidden with it,
     # or the total less minerals would give 84 t (hiding fewer or larger cells is not enough)
-    assert r["by_group"] == [{"group": "minerals", "factories": 4, **HIDDEN},
-                             {"group": "metals", "factories": 2, **HIDDEN}]  # fmt: skip
-    assert r["delivered"]["since_start"] == {"tonnes": 284, "t_co2e": 37.4, **SHOWN}
-    assert r["by_month"][1] == {"month": "2026-10", "tonnes": 184, "t_co2e": 23.4, **SHOWN}
+    # scrap saves 2,000 kg CO2e a tonne, gypsum 100: in October the pair makes 94 % of the
+    # CO2e (hidden), and with it every figure October is part of; September and minerals stay
+    assert r["by_group"] == [
+        {"group": "minerals", "factories": 4, "tonnes": 200, "t_co2e": 20.0, **SHOWN},
+        {"group": "metals", "factories": 2, **HIDDEN}]  # fmt: skip
+    assert r["by_month"] == [{"month": "2026-09", "tonnes": 100, "t_co2e": 10.0, **SHOWN},
+                             {"month": "2026-10", **HIDDEN}]  # fmt: skip
+    assert r["delivered"] == {p: HIDDEN for p in ("last_month", "this_year", "since_start")}
 
 
 def test_a_month_one_exchange_delivered_is_hidden_with_enough_others(
@@ -89,14 +93,15 @@ def test_a_month_one_exchange_delivered_is_hidden_with_enough_others(
     session.add(Delivery(proposal_id=ab.id, month=date(2025, 12, 1), tonnes=50))
     session.commit()
     r = _results(app, session, world.park)
-    # December 2025 is A -> B's alone. Hiding it, September and this year is not enough:
-    # this year is the total less December, and December's 5 t CO2e are less than 20 % of this
-    # year's 29 t; so the total goes too, and the one group, which equals it
+    # December 2025 is A -> B's alone; September (the smaller month left) goes with it, and
+    # this year, or it would give September as this year less October
     assert r["by_month"] == [{"month": "2025-12", **HIDDEN}, {"month": "2026-09", **HIDDEN},
-                             {"month": "2026-10", "tonnes": 100, "t_co2e": 15.0, **SHOWN}]  # fmt: skip
-    assert r["delivered"] == {"last_month": {"tonnes": 100, "t_co2e": 15.0, **SHOWN},
-                              "this_year": HIDDEN, "since_start": HIDDEN}  # fmt: skip
-    assert r["by_group"] == [{"group": "minerals", "factories": 4, **HIDDEN}]
+                             {"month": "2026-10", "tonnes": 100, "t_co2e": 10.0, **SHOWN}]  # fmt: skip
+    assert r["delivered"] == {"last_month": {"tonnes": 100, "t_co2e": 10.0, **SHOWN},
+                              "this_year": HIDDEN,
+                              "since_start": {"tonnes": 250, "t_co2e": 25.0, **SHOWN}}  # fmt: skip
+    assert r["by_group"] == [{"group": "minerals", "factories": 4, "tonnes": 250, "t_co2e": 25.0,
+                              **SHOWN}]  # fmt: skip
 
 
 def test_a_dominant_factory_is_hidden_unless_it_agreed(app, session, world):
@@ -207,7 +212,7 @@ def test_suppressed_figures_say_so_in_the_readers_language(client, world, four_f
     assert ko.count(">비공개</span>") == 2 and ">suppressed<" not in ko
     csv = client.get(f"/parks/{world.park.slug}/summary.csv").get_data(as_text=True)
     assert 'sihwa,open_listings,offer,,,"2 listings, per month; suppressed"' in csv
-    assert "sihwa,delivered,since_start,200.0,29.0," in csv
+    assert "sihwa,delivered,since_start,200.0,20.0," in csv
 
 
 def test_demo_park_figures_equal_its_deliveries_summed_by_hand(app, session):
