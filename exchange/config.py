@@ -25,6 +25,12 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # disclosure control of the public figures (exchange.disclosure): a figure is shown when at
+    # least this many factories make it up, none more than this share of it (unless it agreed),
+    # and no hidden figure can be narrowed to within this share of its value by the others
+    DISCLOSURE_MIN_FACTORIES = 3
+    DISCLOSURE_DOMINANCE = 0.85
+    DISCLOSURE_PROTECTION = 0.20
     PUBLIC_OVERVIEW_SECONDS = 10.0  # the front page's open-listing counts may lag this much
     RUN_HEARTBEAT_S = 2.0  # a working run's worker writes a heartbeat this often
     RUN_HEARTBEAT_TIMEOUT_S = 30.0  # ... and is taken for dead after this long without one

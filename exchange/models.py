@@ -75,6 +75,9 @@ class Factory(SQLModel, table=True):
     lon: float
     modes: str = Field(default="truck", max_length=100)  # space-separated transport modes
     show_name: bool = False  # may other factories see the name before a match is approved
+    # may the public figures show what is this factory's alone (a figure it dominates)? A
+    # choice apart from show_name: a name shown is not tonnes agreed to
+    publish_figures: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -51,7 +51,7 @@ def _factory(session: Session, park: Park, raw: dict) -> Factory:
     if factory is not None:
         return factory
     fields = {k: raw[k] for k in ("name", "name_en", "brn", "ksic", "industry_ko", "industry_en",
-                                  "address", "lat", "lon", "show_name") if k in raw}  # fmt: skip
+                                  "address", "lat", "lon", "show_name", "publish_figures") if k in raw}  # fmt: skip
     factory = Factory(park_id=park.id, slug=raw["slug"], modes=" ".join(raw.get("modes", ["truck"])),
                       **fields)  # fmt: skip
     session.add(factory)

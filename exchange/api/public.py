@@ -33,13 +33,12 @@ def summary():
         if park_id is None:
             abort(404)
         ids = [park_id]
-    today = park_today()
-    version = tuple(results.data_version(session=s, park_id=i) for i in ids) + (
-        today.isoformat()[:7],
-    )
+    days = {i: park_today(s.get(Park, i)) for i in ids}
+    version = tuple((results.data_version(session=s, park_id=i), days[i].isoformat()[:7])
+                    for i in ids)  # fmt: skip
 
     def body() -> str:
-        parks = [results.park_results(session=s, park=s.get(Park, i), today=today) for i in ids]
+        parks = [results.park_results(session=s, park=s.get(Park, i), today=days[i]) for i in ids]
         return json.dumps({"format": "exchange-summary/1", "parks": parks}, ensure_ascii=False)
 
     text = results.memo(0, version, f"summary:{','.join(map(str, ids))}", body)

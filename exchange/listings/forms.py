@@ -146,6 +146,10 @@ class FactoryForm(NormalisedForm):
     )
     modes = MultiCheckboxField(_l("Transport modes at the site"), choices=MODE_CHOICES)
     show_name = BooleanField(_l("Show our name on the public page and to other factories"))
+    publish_figures = BooleanField(
+        _l("Publish our figures even where they are mostly ours (tonnes and CO2e of the public "
+           "page; not our name)")
+    )
     permits = FieldList(FormField(PermitForm), min_entries=2)
 
     def validate_modes(self, field):

@@ -88,12 +88,12 @@ def factory(factory_id: int):
 
 
 FACTORY_FIELDS = ("name", "name_en", "brn", "ksic", "industry_ko", "industry_en", "address",
-                  "lat", "lon", "show_name")  # fmt: skip
+                  "lat", "lon", "show_name", "publish_figures")  # fmt: skip
 
 
 def _save_factory(s, fac, form: FactoryForm) -> None:
     fields = {k: form[k].data for k in FACTORY_FIELDS}
-    fields.update({k: v or "" for k, v in fields.items() if k not in ("lat", "lon", "show_name")})
+    fields.update({k: v or "" for k, v in fields.items() if k not in ("lat", "lon", "show_name", "publish_figures")})
     fields["modes"] = " ".join(form.modes.data)
     factories.update_factory(session=s, factory=fac, fields=fields)
     permits = [{"number": p["number"], "kind": p["kind"], "expires": p["expires"]}

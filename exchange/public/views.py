@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
-from exchange import catalogue, db
+from exchange import catalogue, db, park_calendar
 from exchange.charts import bar_chart_svg, column_chart_svg
 from exchange.models import Park
 from exchange.network import GROUP_COLOURS, Edge, Node, network_svg
@@ -35,9 +35,17 @@ from exchange.services.sheets import safe_cell
 bp = Blueprint("public", __name__)
 
 
-def park_today():
-    """Today in the parks' time zone: months and years of the figures turn over there."""
+def park_today(park: Park | None = None):
+    """Today in the park's time zone (the default zone without a park): months and years of
+    the figures turn over there, and a month is published once it has closed there."""
+    if park is not None:
+        return park_calendar.park_today(park)
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def suppressed_label() -> str:
+    """What a hidden figure says instead of its value, in the reader's language."""
+    return _("suppressed")
 
 
 def _park_id_or_404(slug: str) -> int:
@@ -65,15 +73,18 @@ def index():
     s = db.session()
     max_age = current_app.config["PUBLIC_OVERVIEW_SECONDS"]
     overview = summary.park_overview(session=s, max_age_s=max_age)
-    today = park_today()
+    days = {row["park"].id: park_today(row["park"]) for row in overview}
     version = tuple(
-        (row["park"].id, results.data_version(session=s, park_id=row["park"].id))
+        (row["park"].id, results.data_version(session=s, park_id=row["park"].id),
+         days[row["park"].id].isoformat()[:7])
         for row in overview
-    ) + (today.isoformat()[:7], summary.overview_built_at())
+    ) + (summary.overview_built_at(),)  # fmt: skip
 
     def render():
         for row in overview:
-            row["results"] = results.park_results(session=s, park=row["park"], today=today)
+            row["results"] = results.park_results(
+                session=s, park=row["park"], today=days[row["park"].id]
+            )
         return render_template("public/index.html", parks=overview)
 
     return _page_for_anyone("index", version, render)
@@ -83,11 +94,11 @@ def index():
 def park(slug: str):
     s = db.session()
     park_id = _park_id_or_404(slug)
-    today = park_today()
+    p = s.get(Park, park_id)
+    today = park_today(p)
     version = (results.data_version(session=s, park_id=park_id), today.isoformat()[:7])
 
     def render():
-        p = s.get(Park, park_id)
         data = results.park_results(session=s, park=p, today=today)
         cat = catalogue.load()
         return render_template(
@@ -101,15 +112,15 @@ def park(slug: str):
 def _group_chart(data, cat) -> str:
     lang = str(get_locale() or "ko")
     names = {g: n.get(lang, g) for g, n in cat.groups.items()}
-    names["small-groups"] = _("Groups of fewer than three factories, together")
     items = [(names.get(r["group"], r["group"]), r["tonnes"]) for r in data["by_group"]]
-    return bar_chart_svg(items, unit="t")
+    return bar_chart_svg(items, unit="t", hidden=suppressed_label())
 
 
 def _month_chart(data) -> str:
     return column_chart_svg(
-        [(r["month"][2:], r["tonnes"]) for r in data["by_month"][-12:]], unit="t"
-    )
+        [(r["month"][2:], r["tonnes"]) for r in data["by_month"][-12:]], unit="t",
+        hidden=suppressed_label(),
+    )  # fmt: skip
 
 
 def _network(s, p, cat) -> str:
@@ -118,8 +129,10 @@ def _network(s, p, cat) -> str:
     nodes, edges = results.network(session=s, park=p)
     if not edges:
         return ""
+    # a factory that did not opt in: an industry (or KSIC section) at least three share, or
+    # just "factory" (results.node_labels)
     label = {n["id"]: (n["name"] if ko else n["name_en"] or n["name"]) or
-             (n["industry_ko"] if ko else n["industry_en"]) or "—" for n in nodes}  # fmt: skip
+             (n["label_ko"] if ko else n["label_en"]) or _("factory") for n in nodes}  # fmt: skip
     # every flow drawn alike: a line's width would tell one factory's tonnes
     return network_svg([Node(id=n["id"], label=label[n["id"]]) for n in nodes],
                        [Edge(source=e["source"], target=e["target"], tonnes=1.0, group=e["group"])
@@ -139,36 +152,31 @@ class _SafeWriter:
 
 @bp.get("/parks/<slug>/summary.csv")
 def summary_csv(slug: str):
-    data = results.park_results(session=db.session(), park=_park_or_404(slug), today=park_today())
+    park = _park_or_404(slug)
+    data = results.park_results(session=db.session(), park=park, today=park_today(park))
     buffer = io.StringIO()
     out = _SafeWriter(csv.writer(buffer))
     out.writerow(["park", "section", "key", "tonnes", "t_co2e", "note"])
-    for period, figure in (data["delivered"] or {}).items():
-        out.writerow([slug, "delivered", period, figure["tonnes"], figure["t_co2e"], ""])
+
+    def row(section: str, key: str, figure: dict, note: str = "") -> None:
+        # a hidden figure: both values blank, and the note says so
+        hidden = figure.get("suppressed")
+        notes = [n for n in (note, "suppressed" if hidden else "") if n]
+        out.writerow([slug, section, key, "" if hidden else figure["tonnes"],
+                      "" if hidden else figure.get("t_co2e", ""), "; ".join(notes)])  # fmt: skip
+
+    for period, figure in data["delivered"].items():
+        row("delivered", period, figure,
+            f"month {data['last_closed_month']}" if period == "last_month" else "")  # fmt: skip
+    row("contracted", "per_month", data["contracted_per_month"], "running exchanges, per month")
     for status, figure in data["potential"].items():
-        out.writerow(
-            [
-                slug,
-                "potential",
-                status,
-                figure["tonnes"],
-                figure["t_co2e"],
-                f"{figure['exchanges']} exchanges, per month",
-            ]
-        )
-    for row in data["by_group"]:
-        out.writerow(
-            [
-                slug,
-                "by_group",
-                row["group"],
-                row["tonnes"],
-                row["t_co2e"],
-                f"{row['factories']} factories",
-            ]
-        )
-    for row in data["by_month"]:
-        out.writerow([slug, "by_month", row["month"], row["tonnes"], row["t_co2e"], ""])
+        row("potential", status, figure, f"{figure['exchanges']} exchanges, per month")
+    for kind, figure in data["open_listings"].items():
+        row("open_listings", kind, figure, f"{figure['listings']} listings, per month")
+    for group in data["by_group"]:
+        row("by_group", group["group"], group, f"{group['factories']} factories")
+    for month in data["by_month"]:
+        row("by_month", month["month"], month)
     for f in data["factors"]:
         rows = [(f"factor:disposal:{d['route']}", d) for d in f.get("disposal_routes", [])]
         if "virgin_avoided" in f:

@@ -1,9 +1,13 @@
 """What a park achieved, for anyone to see: aggregates only, never one factory's data.
 
 Figures come from exchanges that are running (active, suspended, ended) and the deliveries
-recorded for them. Three rules keep confidential data in: no factory name unless the factory
-opted in, no location, price or disposal cost, and no tonnes or CO2e for a material group (or
-a whole park) that fewer than three factories share.
+recorded for them in months that have closed in the park's calendar; potential (approved and
+proposed exchanges) and open listings are shown apart. No factory name unless the factory opted
+in, no location, price or disposal cost. Every tonnes and CO2e figure goes through disclosure
+control (`exchange.disclosure`): the park's published table is built once per data version, its
+cells suppressed where fewer than three factories make them up, where one factory dominates, and
+where other figures would rebuild a hidden one; every page, the JSON, the CSV and the charts
+read that one table. Counts of exchanges, listings and factories stay public.
 """
 
 from __future__ import annotations
@@ -14,40 +18,76 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, text
+from flask import current_app, has_app_context
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from exchange import catalogue
-from exchange.models import Delivery, Factory, Listing, Park, Proposal, ProposalStatus
+from exchange import catalogue, disclosure, ksic, park_calendar
+from exchange.models import (
+    Delivery,
+    Factory,
+    Listing,
+    ListingStatus,
+    Park,
+    Proposal,
+    ProposalStatus,
+)
 
 RUNNING = (ProposalStatus.active, ProposalStatus.suspended, ProposalStatus.ended)
 MIN_FACTORIES = 3
+PERIODS = ("last_month", "this_year", "since_start")
 _cache: dict[tuple[int, str], tuple[tuple, Any]] = {}
 _cache_lock = threading.Lock()
 
 
 # Built once: on the public pages' hot path, building the statement costs more than running it.
+# Listings (open offers and wants) and the factories' choices (consent, names) are part of it.
 _VERSION_SQL = text(
     "SELECT (SELECT count(*) FROM proposal WHERE park_id = :park),"
     " (SELECT max(updated_at) FROM proposal WHERE park_id = :park),"
     " (SELECT count(*) FROM delivery JOIN proposal ON proposal.id = delivery.proposal_id"
     "  WHERE proposal.park_id = :park),"
     " (SELECT max(delivery.recorded_at) FROM delivery JOIN proposal"
-    "  ON proposal.id = delivery.proposal_id WHERE proposal.park_id = :park)"
+    "  ON proposal.id = delivery.proposal_id WHERE proposal.park_id = :park),"
+    " (SELECT count(*) FROM listing JOIN factory ON factory.id = listing.factory_id"
+    "  WHERE factory.park_id = :park),"
+    " (SELECT max(listing.updated_at) FROM listing JOIN factory"
+    "  ON factory.id = listing.factory_id WHERE factory.park_id = :park),"
+    " (SELECT count(*) FROM factory WHERE park_id = :park),"
+    " (SELECT sum(id) FROM factory WHERE park_id = :park AND publish_figures),"
+    " (SELECT sum(id) FROM factory WHERE park_id = :park AND show_name)"
 )
 
 
 def data_version(*, session: Session, park_id: int) -> tuple:
-    """Changes whenever an exchange or a delivery of the park changes: the cache key.
-    One prepared query: it runs on every public request."""
+    """Changes whenever an exchange, a delivery, a listing or a factory's consent or shown name
+    of the park changes: the cache key. One prepared query: it runs on every public request."""
     return tuple(str(v) for v in session.execute(_VERSION_SQL, {"park": park_id}).one())
 
 
-def park_results(*, session: Session, park: Park, today: date) -> dict[str, Any]:
-    """The park's public figures, recomputed only when its exchanges or deliveries changed."""
-    version = (data_version(session=session, park_id=park.id), today.isoformat()[:7])
+def rules() -> disclosure.Rules:
+    """The disclosure thresholds from the settings (the defaults outside an app)."""
+    if not has_app_context():
+        return disclosure.Rules()
+    c = current_app.config
+    return disclosure.Rules(
+        min_factories=int(c.get("DISCLOSURE_MIN_FACTORIES", MIN_FACTORIES)),
+        dominance=float(c.get("DISCLOSURE_DOMINANCE", 0.85)),
+        protection=float(c.get("DISCLOSURE_PROTECTION", 0.20)),
+    )
+
+
+def park_results(*, session: Session, park: Park, today: date | None = None) -> dict[str, Any]:
+    """The park's published table, recomputed only when its data changed.
+
+    `today` is the park's today (`park_calendar.park_today(park)` when None). Shape: see
+    `_compute`; a figure is ``{"tonnes": t | None, "t_co2e": t | None, "suppressed": bool}``."""
+    today = today or park_calendar.park_today(park)
+    r = rules()
+    version = (data_version(session=session, park_id=park.id), today.isoformat()[:7],
+               r.min_factories, r.dominance, r.protection)  # fmt: skip
     return memo(
-        park.id, version, "results", lambda: _compute(session=session, park=park, today=today)
+        park.id, version, "results", lambda: _compute(session=session, park=park, today=today, r=r)
     )
 
 
@@ -65,19 +105,100 @@ def memo(park_id: int, version: tuple, name: str, compute: Callable[[], Any]) ->
     return value
 
 
-def _compute(*, session: Session, park: Park, today: date) -> dict[str, Any]:
+def published_table(
+    *, session: Session, park: Park, today: date
+) -> tuple[disclosure.Table, dict[str, Any]]:
+    """The park's table for disclosure control, and what the pages need besides (counts,
+    cell order). Only months before `today`'s month (closed in the park's calendar) count."""
     cat = catalogue.load()
     rows = _running_exchanges(session=session, park_id=park.id)
     per_tonne = {p.id: (p.net_saved_kg_co2e / p.tonnes_per_month if p.tonnes_per_month else 0.0)
                  for p, _o, _w in rows}  # fmt: skip
-    deliveries = list(session.exec(
-        select(Delivery).where(col(Delivery.proposal_id).in_(list(per_tonne) or [-1]))
-    ))  # fmt: skip
-    factories = {f for _p, o, w in rows for f in (o, w)}
-    enough = len(factories) >= MIN_FACTORIES
+    pair = {p.id: frozenset((o, w)) for p, o, w in rows}
     group_of = {p.id: (cat.get(p.material_key).group if cat.get(p.material_key) else "other")
                 for p, _o, _w in rows}  # fmt: skip
-    active = [p for p, _o, _w in rows if p.status == ProposalStatus.active]
+    first_open = park_calendar.month_start(today)
+    deliveries = [d for d in session.exec(
+        select(Delivery).where(col(Delivery.proposal_id).in_(list(per_tonne) or [-1]))
+    ) if d.month < first_open]  # fmt: skip
+    atoms: dict[Any, disclosure.Atom] = {}
+    cells: dict[str, list[Any]] = defaultdict(list)
+    last = park_calendar.add_months(today, -1).strftime("%Y-%m")
+    for key in ("delivered:" + p for p in PERIODS):
+        cells[key] = []
+    for d in deliveries:
+        month = d.month.strftime("%Y-%m")
+        atom = ("d", d.proposal_id, month)
+        atoms[atom] = disclosure.Atom(d.tonnes, d.tonnes * per_tonne[d.proposal_id],
+                                      pair[d.proposal_id])  # fmt: skip
+        cells["delivered:since_start"].append(atom)
+        if d.month.year == today.year:
+            cells["delivered:this_year"].append(atom)
+        if month == last:
+            cells["delivered:last_month"].append(atom)
+        cells[f"month:{month}"].append(atom)
+        cells[f"group:{group_of[d.proposal_id]}"].append(atom)
+    cells["contracted"] = []
+    for p, o, w in rows:
+        if p.status == ProposalStatus.active:
+            atoms[("c", p.id)] = disclosure.Atom(p.tonnes_per_month, p.net_saved_kg_co2e,
+                                                 frozenset((o, w)))  # fmt: skip
+            cells["contracted"].append(("c", p.id))
+    counts: dict[str, int] = {}
+    for status, p, o, w in _potential(session=session, park_id=park.id):
+        key = f"potential:{status}"
+        atoms[("p", p.id)] = disclosure.Atom(p.tonnes_per_month, p.net_saved_kg_co2e,
+                                             frozenset((o, w)))  # fmt: skip
+        cells[key].append(("p", p.id))
+    for status in (ProposalStatus.approved, ProposalStatus.proposed):
+        cells.setdefault(f"potential:{status}", [])
+        counts[f"potential:{status}"] = len(cells[f"potential:{status}"])
+    for kind in ("offer", "want"):
+        cells[f"open:{kind}"] = []
+    for listing_id, kind, tonnes, factory_id in _open_listings(session=session, park_id=park.id):
+        atoms[("l", listing_id)] = disclosure.Atom(tonnes, 0.0, frozenset((factory_id,)))
+        cells[f"open:{kind}"].append(("l", listing_id))
+    for kind in ("offer", "want"):
+        counts[f"open:{kind}"] = len(cells[f"open:{kind}"])
+    months = sorted(k for k in cells if k.startswith("month:"))
+    groups = sorted(k for k in cells if k.startswith("group:"))
+    relations = [["delivered:since_start", *groups], ["delivered:since_start", *months],
+                 ["delivered:this_year", *(m for m in months if m[6:10] == str(today.year))],
+                 ["delivered:since_start", "delivered:this_year",
+                  *(m for m in months if m[6:10] != str(today.year))]]
+    if f"month:{last}" in cells:
+        relations.append(["delivered:last_month", f"month:{last}"])
+    consent = frozenset(session.exec(
+        select(Factory.id).where(Factory.park_id == park.id, col(Factory.publish_figures))
+    ))  # fmt: skip
+    group_factories = defaultdict(set)
+    for p, o, w in rows:
+        group_factories[group_of[p.id]].update((o, w))
+    extra = {
+        "rows": rows,
+        "counts": counts,
+        "months": [m[6:] for m in months],
+        "groups": {g[6:]: len(group_factories[g[6:]]) for g in groups},
+        "last_month": last,
+    }
+    return disclosure.Table(atoms=atoms, cells=dict(cells), relations=relations,
+                            consent=consent), extra  # fmt: skip
+
+
+def _compute(*, session: Session, park: Park, today: date, r: disclosure.Rules) -> dict[str, Any]:
+    table, extra = published_table(session=session, park=park, today=today)
+    hidden = disclosure.suppress(table, r)
+    rows = extra["rows"]
+
+    def figure(key: str) -> dict[str, Any]:
+        if key in hidden:
+            return {"tonnes": None, "t_co2e": None, "suppressed": True}
+        return {"tonnes": round(table.value(key), 3),
+                "t_co2e": round(table.value(key, "kg") / 1000, 3), "suppressed": False}  # fmt: skip
+
+    factories = {f for _p, o, w in rows for f in (o, w)}
+    cat = catalogue.load()
+    order = {g: n for n, g in enumerate(cat.groups)}
     return {
         "park": {
             "slug": park.slug,
@@ -86,99 +207,62 @@ def _compute(*, session: Session, park: Park, today: date) -> dict[str, Any]:
             "region": park.region,
         },  # fmt: skip
         "as_of": today.isoformat(),
-        "active_exchanges": len(active),
+        "last_closed_month": extra["last_month"],
+        "active_exchanges": sum(1 for p, _o, _w in rows if p.status == ProposalStatus.active),
         "participating_factories": len(factories),
-        "figures_shown": enough,
-        "delivered": _delivered(deliveries, per_tonne, today) if enough else None,
-        "contracted_per_month": _sum(active) if enough else None,
-        "potential": _potential(session=session, park_id=park.id),
-        "by_group": _by_group(rows, deliveries, per_tonne, group_of),
-        "by_month": _by_month(deliveries, per_tonne) if enough else [],
+        "delivered": {period: figure(f"delivered:{period}") for period in PERIODS},
+        "contracted_per_month": figure("contracted"),
+        "potential": {str(s): {"exchanges": extra["counts"][f"potential:{s}"],
+                               **figure(f"potential:{s}")}
+                      for s in (ProposalStatus.approved, ProposalStatus.proposed)},  # fmt: skip
+        "open_listings": {kind: {"listings": extra["counts"][f"open:{kind}"],
+                                 **{k: v for k, v in figure(f"open:{kind}").items()
+                                    if k != "t_co2e"}}
+                          for kind in ("offer", "want")},  # fmt: skip
+        # a fixed order (the catalogue's): sorting by tonnes would place the hidden ones
+        "by_group": [{"group": g, "factories": n, **figure(f"group:{g}")}
+                     for g, n in sorted(extra["groups"].items(),
+                                        key=lambda x: (order.get(x[0], len(order)), x[0]))],
+        "by_month": [{"month": m, **figure(f"month:{m}")} for m in extra["months"]],
+        "suppressed_cells": len(hidden),
+        "rules": {"min_factories": r.min_factories, "dominance": r.dominance,
+                  "protection": r.protection},  # fmt: skip
         "factors": _factors(session=session, rows=rows),
     }
 
 
 def _running_exchanges(*, session: Session, park_id: int) -> list[tuple[Proposal, int, int]]:
+    return _proposals(session=session, park_id=park_id, statuses=RUNNING)
+
+
+def _proposals(*, session: Session, park_id: int, statuses) -> list[tuple[Proposal, int, int]]:
     offer, want = Listing.__table__.alias("offer"), Listing.__table__.alias("want")
     query = (
         select(Proposal, offer.c.factory_id, want.c.factory_id)
         .join(offer, offer.c.id == Proposal.offer_id)
         .join(want, want.c.id == Proposal.want_id)
-        .where(Proposal.park_id == park_id, col(Proposal.status).in_(RUNNING))
+        .where(Proposal.park_id == park_id, col(Proposal.status).in_(statuses))
+        .order_by(Proposal.id)
     )
     return list(session.exec(query))
 
 
-def _figure(tonnes: float, kg: float) -> dict[str, float]:
-    return {"tonnes": round(tonnes, 3), "t_co2e": round(kg / 1000, 3)}
-
-
-def _sum(proposals: list[Proposal]) -> dict[str, float]:
-    return _figure(
-        sum(p.tonnes_per_month for p in proposals), sum(p.net_saved_kg_co2e for p in proposals)
-    )
-
-
-def _delivered(
-    deliveries: list[Delivery], per_tonne: dict[int, float], today: date
-) -> dict[str, Any]:
-    def total(keep) -> dict[str, float]:
-        chosen = [d for d in deliveries if keep(d.month)]
-        return _figure(
-            sum(d.tonnes for d in chosen), sum(d.tonnes * per_tonne[d.proposal_id] for d in chosen)
-        )
-
-    return {
-        "this_month": total(lambda m: (m.year, m.month) == (today.year, today.month)),
-        "this_year": total(lambda m: m.year == today.year),
-        "since_start": total(lambda m: True),
-    }
-
-
-def _potential(*, session: Session, park_id: int) -> dict[str, Any]:
+def _potential(*, session: Session, park_id: int) -> list[tuple[str, Proposal, int, int]]:
     """Approved and proposed exchanges: what the park could add, shown apart."""
-    out = {}
-    for status in (ProposalStatus.approved, ProposalStatus.proposed):
-        count, tonnes, kg = session.exec(
-            select(func.count(), func.coalesce(func.sum(Proposal.tonnes_per_month), 0.0),
-                   func.coalesce(func.sum(Proposal.net_saved_kg_co2e), 0.0))
-            .where(Proposal.park_id == park_id, Proposal.status == status)
-        ).one()  # fmt: skip
-        out[str(status)] = {"exchanges": count, **_figure(float(tonnes), float(kg))}
-    return out
+    statuses = (ProposalStatus.approved, ProposalStatus.proposed)
+    return [(str(p.status), p, o, w)
+            for p, o, w in _proposals(session=session, park_id=park_id, statuses=statuses)]  # fmt: skip
 
 
-def _by_group(rows, deliveries, per_tonne, group_of) -> list[dict[str, Any]]:
-    """Delivered tonnes per material group; a group fewer than three factories share is
-    folded into "other" (and that too is hidden if it has fewer than three)."""
-    factories, tonnes, kg = defaultdict(set), defaultdict(float), defaultdict(float)
-    for p, o, w in rows:
-        factories[group_of[p.id]].update((o, w))
-    for d in deliveries:
-        g = group_of[d.proposal_id]
-        tonnes[g] += d.tonnes
-        kg[g] += d.tonnes * per_tonne[d.proposal_id]
-    shown, folded = [], {"factories": set(), "tonnes": 0.0, "kg": 0.0}
-    for g in sorted(factories):
-        if len(factories[g]) >= MIN_FACTORIES:
-            shown.append({"group": g, "factories": len(factories[g]), **_figure(tonnes[g], kg[g])})
-        else:
-            folded["factories"] |= factories[g]
-            folded["tonnes"] += tonnes[g]
-            folded["kg"] += kg[g]
-    if len(folded["factories"]) >= MIN_FACTORIES:
-        shown.append({"group": "small-groups", "factories": len(folded["factories"]),
-                      **_figure(folded["tonnes"], folded["kg"])})  # fmt: skip
-    return sorted(shown, key=lambda r: -r["tonnes"])
-
-
-def _by_month(deliveries, per_tonne) -> list[dict[str, Any]]:
-    tonnes, kg = defaultdict(float), defaultdict(float)
-    for d in deliveries:
-        key = d.month.strftime("%Y-%m")
-        tonnes[key] += d.tonnes
-        kg[key] += d.tonnes * per_tonne[d.proposal_id]
-    return [{"month": m, **_figure(tonnes[m], kg[m])} for m in sorted(tonnes)]
+def _open_listings(*, session: Session, park_id: int) -> list[tuple[int, str, float, int]]:
+    """The park's open offers and wants: (id, kind, tonnes a month, factory id)."""
+    query = (
+        select(Listing.id, Listing.kind, Listing.tonnes_per_month, Listing.factory_id)
+        .join(Factory, Factory.id == Listing.factory_id)
+        .where(Factory.park_id == park_id, Listing.status == ListingStatus.active)
+        .order_by(Listing.id)
+    )
+    return [(i, str(k), float(t), f) for i, k, t, f in session.exec(query)]
 
 
 def _factors(*, session: Session, rows) -> list[dict[str, Any]]:
@@ -237,11 +321,42 @@ def network(*, session: Session, park: Park) -> tuple[list[dict], list[dict]]:
     }
     # opaque node ids: the public never learns the database's
     alias = {fid: f"f{n}" for n, fid in enumerate(sorted(factories), start=1)}
+    labels = node_labels(list(factories.values()))
     nodes = [{"id": alias[f.id], "name": f.name if f.show_name else None,
               "name_en": f.name_en if f.show_name else None,
-              "industry_ko": f.industry_ko, "industry_en": f.industry_en}
+              "label_ko": labels[f.id][0], "label_en": labels[f.id][1]}
              for f in sorted(factories.values(), key=lambda f: alias[f.id])]  # fmt: skip
     edges = [{"source": alias[o], "target": alias[w], "material": p.material_key,
               "group": cat.get(p.material_key).group if cat.get(p.material_key) else "other"}
              for p, o, w in rows if p.status == ProposalStatus.active]  # fmt: skip
     return nodes, edges
+
+
+def node_labels(factories: list[Factory], least: int = MIN_FACTORIES) -> dict[int, tuple]:
+    """(Korean, English) label of each factory that did not opt in to its name: its industry
+    where at least `least` such factories share it, else its KSIC section where as many share
+    that, else (None, None): the page then says just "factory". An industry or section only one
+    or two factories have would name them."""
+    hidden = [f for f in factories if not f.show_name]
+    industry = {f.id: (f.industry_ko, f.industry_en) for f in hidden}
+    section = {f.id: ksic.section(f.ksic) for f in hidden}
+    by_industry = defaultdict(int)
+    by_section = defaultdict(int)
+    for f in hidden:
+        if any(industry[f.id]):
+            by_industry[industry[f.id]] += 1
+        if section[f.id]:
+            by_section[section[f.id]] += 1
+    out: dict[int, tuple] = {}
+    for f in factories:
+        if f.show_name:
+            out[f.id] = (f.industry_ko or None, f.industry_en or None)
+        elif any(industry[f.id]) and by_industry[industry[f.id]] >= least:
+            ko, en = industry[f.id]
+            out[f.id] = (ko or en, en or ko)
+        elif section[f.id] and by_section[section[f.id]] >= least:
+            _first, _last, ko, en = ksic.SECTIONS[section[f.id]]
+            out[f.id] = (ko, en)
+        else:
+            out[f.id] = (None, None)
+    return out

@@ -1,4 +1,4 @@
-"""The public results: hand-summed figures, the three-factory rule, no confidential data out."""
+"""The public results: hand-summed figures, disclosure control, no confidential data out."""
 
 from __future__ import annotations
 
@@ -7,122 +7,164 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from exchange.models import (
-    Delivery,
-    Factory,
-    Listing,
-    MatchRun,
-    Park,
-    Proposal,
-    ProposalStatus,  # fmt: skip
-)
+from exchange.models import Delivery, Factory, Listing, Park, Proposal, ProposalStatus
 from exchange.services import results
-from exchange.services.listing_input import parse_listing
-from exchange.services.listings import create_listing
+from tests.exchange.public_parks import TODAY, exchange, factory, run_of
 
-TODAY = date(2026, 11, 25)
-
-
-def _listing(session, factory, kind, material, tonnes, cost=None):
-    raw = {"kind": kind, "material": material, "tonnes_per_month": str(tonnes)}
-    if cost:
-        raw["disposal_cost_krw_per_t"] = str(cost)
-    return create_listing(
-        session=session, factory=factory, listing_in=parse_listing(raw), user=None
-    )
-
-
-def _exchange(session, run, offer, want, tonnes, net_kg, deliveries, status=ProposalStatus.active):
-    p = Proposal(run_id=run.id, park_id=run.park_id, offer_id=offer.id, want_id=want.id,
-                 offer_version=1, want_version=1, material_key=offer.material_key,
-                 tonnes_per_month=tonnes, mode="truck", km=5, transport_kg_co2e=0,
-                 disposal_avoided_kg_co2e=net_kg, virgin_avoided_kg_co2e=0,
-                 net_saved_kg_co2e=net_kg, status=status)  # fmt: skip
-    session.add(p)
-    session.flush()
-    for month, t in deliveries:
-        session.add(Delivery(proposal_id=p.id, month=month, tonnes=t))
-    return p
+SEPT, OCT, NOV = date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)
+SHOWN = {"suppressed": False}
+HIDDEN = {"tonnes": None, "t_co2e": None, "suppressed": True}
 
 
 @pytest.fixture
-def two_exchanges(app, session, world):
-    """Gypsum A -> B (100 kg CO2e/t) and scrap D -> E (2,000 kg CO2e/t) in park 1."""
+def four_factories(app, session, world):
+    """Gypsum A -> B (100 t a month) and D -> E (60 t), both saving 100 kg CO2e a tonne and
+    delivering in September and October; A -> B also 30 t in November, still open."""
     with app.test_request_context():
-        d = Factory(park_id=world.park.id, slug="fd", name="Secret Steel", lat=37.3, lon=126.7,
-                    industry_en="Steel", industry_ko="철강")  # fmt: skip
-        e = Factory(park_id=world.park.id, slug="fe", name="Open Foundry", name_en="Open Foundry",
-                    lat=37.32, lon=126.71, industry_en="Foundry", show_name=True)  # fmt: skip
-        session.add_all([d, e])
-        session.flush()
-        run = MatchRun(park_id=world.park.id, status="done")
-        session.add(run)
-        session.flush()
-        gypsum = _exchange(session, run, _listing(session, world.factory_a, "offer", "fgd-gypsum", 100, 45000),
-                           _listing(session, world.factory_b, "want", "fgd-gypsum", 300),
-                           100, 10_000, [(date(2026, 11, 1), 80), (date(2025, 12, 1), 50)])  # fmt: skip
-        scrap = _exchange(session, run, _listing(session, d, "offer", "scrap-steel", 20, 99000),
-                          _listing(session, e, "want", "scrap-steel", 50),
-                          20, 40_000, [(date(2026, 11, 1), 10)])  # fmt: skip
+        d = factory(session, world.park, "fd", industry=("Steel", "철강"), ksic="24111")
+        e = factory(session, world.park, "fe", industry=("Foundry", "주조업"), ksic="24311",
+                    show_name=True)  # fmt: skip
+        e.name = e.name_en = "Open Foundry"
+        run = run_of(session, world.park)
+        ab = exchange(session, run, world.factory_a, world.factory_b, "fgd-gypsum", 100, 10_000,
+                      [(SEPT, 60), (OCT, 50), (NOV, 30)])  # fmt: skip
+        de = exchange(session, run, d, e, "fgd-gypsum", 60, 6_000, [(SEPT, 40), (OCT, 50)])
         session.commit()
-    return gypsum, scrap
+    return ab, de
 
 
-def test_figures_equal_the_hand_summed_deliveries(app, session, world, two_exchanges):
-    with app.app_context():
-        r = results.park_results(session=session, park=world.park, today=TODAY)
-    assert (r["active_exchanges"], r["participating_factories"], r["figures_shown"]) == (2, 4, True)
+def _results(app, session, park, today=TODAY):
+    results._cache.clear()
+    with app.test_request_context():
+        return results.park_results(session=session, park=park, today=today)
+
+
+def test_figures_equal_the_hand_summed_deliveries_of_closed_months(
+    app, session, world, four_factories
+):
+    r = _results(app, session, world.park)
+    assert (r["active_exchanges"], r["participating_factories"]) == (2, 4)
+    assert r["last_closed_month"] == "2026-10"
+    # November is still open: its 30 t are nowhere. CO2e: 0.1 t a tonne
     assert r["delivered"] == {
-        "this_month": {"tonnes": 90, "t_co2e": 28.0},  # 80 x 100 + 10 x 2,000 kg
-        "this_year": {"tonnes": 90, "t_co2e": 28.0},  # December 2025 is last year
-        "since_start": {"tonnes": 140, "t_co2e": 33.0},  # + 50 x 100 kg
+        "last_month": {"tonnes": 100, "t_co2e": 10.0, **SHOWN},  # 50 + 50
+        "this_year": {"tonnes": 200, "t_co2e": 20.0, **SHOWN},  # + 60 + 40
+        "since_start": {"tonnes": 200, "t_co2e": 20.0, **SHOWN},
     }
-    assert r["contracted_per_month"] == {"tonnes": 120, "t_co2e": 50.0}
-    # two factories a group: both groups folded into one of four factories
+    assert r["contracted_per_month"] == {"tonnes": 160, "t_co2e": 16.0, **SHOWN}
     assert r["by_group"] == [
-        {"group": "small-groups", "factories": 4, "tonnes": 140, "t_co2e": 33.0}
+        {"group": "minerals", "factories": 4, "tonnes": 200, "t_co2e": 20.0, **SHOWN}
     ]
-    assert r["by_month"] == [{"month": "2025-12", "tonnes": 50, "t_co2e": 5.0},
-                             {"month": "2026-11", "tonnes": 90, "t_co2e": 28.0}]  # fmt: skip
+    assert r["by_month"] == [{"month": "2026-09", "tonnes": 100, "t_co2e": 10.0, **SHOWN},
+                             {"month": "2026-10", "tonnes": 100, "t_co2e": 10.0, **SHOWN}]  # fmt: skip
+    # two factories offer, two want: their open tonnes are theirs alone
+    assert r["open_listings"] == {"offer": {"listings": 2, "tonnes": None, "suppressed": True},
+                                  "want": {"listings": 2, "tonnes": None, "suppressed": True}}  # fmt: skip
+    assert r["suppressed_cells"] == 2
 
 
-def test_fewer_than_three_factories_show_no_tonnes(app, session, world, two_exchanges):
-    _gypsum, scrap = two_exchanges
-    scrap.status = ProposalStatus.approved  # only A and B remain in running exchanges
-    session.add(scrap)
-    session.commit()
-    with app.app_context():
-        r = results.park_results(session=session, park=world.park, today=TODAY)
-    assert (r["participating_factories"], r["figures_shown"]) == (2, False)
-    assert (r["delivered"], r["contracted_per_month"], r["by_group"], r["by_month"]) == (
-        None,
-        None,
-        [],
-        [],
-    )
-    assert r["potential"]["approved"] == {"exchanges": 1, "tonnes": 20, "t_co2e": 40.0}
-    body = app.test_client().get("/api/v1/summary?park=sihwa").get_data(as_text=True)
-    assert '"tonnes": 80' not in body and "80.0" not in body
-
-
-def test_a_group_of_three_factories_is_shown_on_its_own(app, session, world, two_exchanges):
-    run = session.exec(select(MatchRun)).first()
+def test_a_group_two_factories_make_is_hidden_and_not_rebuilt_by_subtraction(
+    app, session, world, four_factories
+):
+    """The issue's 84 t: the park total less the groups shown gave one exchange's tonnes."""
     with app.test_request_context():
-        f = Factory(park_id=world.park.id, slug="ff", name="Third Gypsum", lat=37.3, lon=126.7)
-        session.add(f)
-        session.flush()
-        _exchange(session, run, _listing(session, f, "offer", "fgd-gypsum", 10),
-                  session.exec(select(Listing).where(Listing.kind == "want", Listing.material_key == "fgd-gypsum")).one(),
-                  10, 1_000, [(date(2026, 11, 1), 10)])  # fmt: skip
+        f = factory(session, world.park, "ff")
+        g = factory(session, world.park, "fg")
+        exchange(session, run_of(session, world.park),
+                 f, g, "scrap-steel", 20, 40_000, [(OCT, 84)])  # fmt: skip
         session.commit()
-        r = results.park_results(session=session, park=world.park, today=TODAY)
-    minerals = [g for g in r["by_group"] if g["group"] == "minerals"]
-    # 130 t of gypsum at 100 kg CO2e/t and 10 t more at 1,000 kg / 10 t = 100 kg/t
-    assert minerals == [{"group": "minerals", "factories": 3, "tonnes": 140, "t_co2e": 14.0}]
+    r = _results(app, session, world.park)
+    # the metals group is two factories' (hidden); the minerals group then is hidden with it,
+    # or the total less minerals would give 84 t (hiding fewer or larger cells is not enough)
+    # scrap saves 2,000 kg CO2e a tonne, gypsum 100: in October the pair makes 94 % of the
+    # CO2e (hidden), and with it every figure October is part of; September and minerals stay
+    assert r["by_group"] == [
+        {"group": "minerals", "factories": 4, "tonnes": 200, "t_co2e": 20.0, **SHOWN},
+        {"group": "metals", "factories": 2, **HIDDEN}]  # fmt: skip
+    assert r["by_month"] == [{"month": "2026-09", "tonnes": 100, "t_co2e": 10.0, **SHOWN},
+                             {"month": "2026-10", **HIDDEN}]  # fmt: skip
+    assert r["delivered"] == {p: HIDDEN for p in ("last_month", "this_year", "since_start")}
+
+
+def test_a_month_one_exchange_delivered_is_hidden_with_enough_others(
+    app, session, world, four_factories
+):
+    ab, _de = four_factories
+    session.add(Delivery(proposal_id=ab.id, month=date(2025, 12, 1), tonnes=50))
+    session.commit()
+    r = _results(app, session, world.park)
+    # December 2025 is A -> B's alone; September (the smaller month left) goes with it, and
+    # this year, or it would give September as this year less October
+    assert r["by_month"] == [{"month": "2025-12", **HIDDEN}, {"month": "2026-09", **HIDDEN},
+                             {"month": "2026-10", "tonnes": 100, "t_co2e": 10.0, **SHOWN}]  # fmt: skip
+    assert r["delivered"] == {"last_month": {"tonnes": 100, "t_co2e": 10.0, **SHOWN},
+                              "this_year": HIDDEN,
+                              "since_start": {"tonnes": 250, "t_co2e": 25.0, **SHOWN}}  # fmt: skip
+    assert r["by_group"] == [{"group": "minerals", "factories": 4, "tonnes": 250, "t_co2e": 25.0,
+                              **SHOWN}]  # fmt: skip
+
+
+def test_a_dominant_factory_is_hidden_unless_it_agreed(app, session, world):
+    with app.test_request_context():
+        hub = factory(session, world.park, "hub")
+        takers = [world.factory_a, world.factory_b, factory(session, world.park, "fx")]
+        run = run_of(session, world.park)
+        for taker, t in zip(takers, (40, 30, 30), strict=True):
+            exchange(session, run, hub, taker, "coal-fly-ash", t, t * 100, [(OCT, t)])
+        session.commit()
+    r = _results(app, session, world.park)
+    # four factories, but every tonne is the hub's
+    assert r["delivered"]["since_start"] == HIDDEN and r["by_month"] == [
+        {"month": "2026-10", **HIDDEN}]  # fmt: skip
+    hub.publish_figures = True
+    session.add(hub)
+    session.commit()
+    r = _results(app, session, world.park)
+    assert r["delivered"]["since_start"] == {"tonnes": 100, "t_co2e": 10.0, **SHOWN}
+    assert r["contracted_per_month"] == {"tonnes": 100, "t_co2e": 10.0, **SHOWN}
+
+
+def test_counts_stay_public_and_potential_of_one_exchange_is_hidden(
+    app, client, session, world, four_factories
+):
+    """The issue's "approved 1 · 150 t" and "open offers 1 · 123 t/month"."""
+    ab, _de = four_factories
+    with app.test_request_context():
+        run = session.get(Proposal, ab.id).run_id
+        from exchange.models import MatchRun
+
+        exchange(session, session.get(MatchRun, run), world.factory_a, world.factory_b,
+                 "coal-fly-ash", 150, 15_000, status=ProposalStatus.approved)  # fmt: skip
+        session.commit()
+    r = _results(app, session, world.park)
+    assert r["potential"]["approved"] == {"exchanges": 1, **HIDDEN}
+    assert r["potential"]["proposed"] == {"exchanges": 0, "tonnes": 0, "t_co2e": 0.0, **SHOWN}
+    results._cache.clear()
+    body = client.get("/api/v1/summary?park=sihwa").get_data(as_text=True)
+    assert '"exchanges": 1' in body and "150" not in body
+    front = client.get("/?lang=en").get_data(as_text=True)
+    assert "Open offers" in front and "123" not in front and "250 t/month" not in front
+
+
+def test_running_exchanges_without_deliveries_do_not_count(app, session, world):
+    """The issue's 936 t: a pair's deliveries were shown once a third factory had an exchange
+    that delivered nothing."""
+    with app.test_request_context():
+        run = run_of(session, world.park)
+        x, y = factory(session, world.park, "fx"), factory(session, world.park, "fy")
+        exchange(session, run, world.factory_a, world.factory_b, "wastewater-sludge", 400, 40_000,
+                 [(SEPT, 468), (OCT, 468)])  # fmt: skip
+        exchange(session, run, x, y, "waste-wood", 10, 1_000)
+        exchange(session, run, y, world.factory_a, "waste-wood", 10, 1_000)
+        session.commit()
+    r = _results(app, session, world.park)
+    assert r["participating_factories"] == 4
+    assert all(r["delivered"][p] == HIDDEN for p in ("last_month", "this_year", "since_start"))
+    assert all(m["suppressed"] for m in r["by_month"] + r["by_group"])
 
 
 def test_public_pages_and_exports_leak_nothing_confidential(
-    app, client, session, world, two_exchanges
+    app, client, session, world, four_factories
 ):
     factories = session.exec(select(Factory)).all()
     listings = session.exec(select(Listing)).all()
@@ -147,14 +189,30 @@ def test_public_pages_and_exports_leak_nothing_confidential(
             assert f"{cost:.0f}" not in text and f"{cost:,.0f}" not in text
 
 
-def test_the_park_page_draws_charts_and_the_network(client, world, two_exchanges):
+def test_the_park_page_draws_charts_and_the_network(client, world, four_factories):
+    results._cache.clear()
     html = client.get(f"/parks/{world.park.slug}?lang=en").get_data(as_text=True)
-    assert html.count("<svg") >= 2  # the groups (folded) and the months; the network too
-    assert "Steel" in html  # a factory that did not opt in appears by its industry
+    assert html.count("<svg") >= 3  # the groups, the months, the network
+    # A and B (plating) and D (steel) did not opt in: no industry three of them share, their
+    # section (C) is: they are "Manufacturing"; E is named
+    assert html.count(">Manufacturing</text>") == 3 and ">Open Foundry</text>" in html
+    assert "Steel" not in html and "Plating" not in html
     assert ">Mineral residues<" in html
     korean = client.get(f"/parks/{world.park.slug}?lang=ko").get_data(as_text=True)
     assert ">무기성 부산물<" in korean and ">minerals<" not in korean
+    assert korean.count(">제조업</text>") == 3
     assert client.get("/parks/nowhere").status_code == 404
+
+
+def test_suppressed_figures_say_so_in_the_readers_language(client, world, four_factories):
+    results._cache.clear()
+    en = client.get("/?lang=en").get_data(as_text=True)
+    ko = client.get("/?lang=ko").get_data(as_text=True)
+    assert en.count(">suppressed</span>") == 2  # open offers and wants: two factories each
+    assert ko.count(">비공개</span>") == 2 and ">suppressed<" not in ko
+    csv = client.get(f"/parks/{world.park.slug}/summary.csv").get_data(as_text=True)
+    assert 'sihwa,open_listings,offer,,,"2 listings, per month; suppressed"' in csv
+    assert "sihwa,delivered,since_start,200.0,20.0," in csv
 
 
 def test_demo_park_figures_equal_its_deliveries_summed_by_hand(app, session):
@@ -164,20 +222,19 @@ def test_demo_park_figures_equal_its_deliveries_summed_by_hand(app, session):
         added = load_demo(session=session, history=True, today=TODAY)
         session.commit()
         park = session.exec(select(Park)).one()
-        r = results.park_results(session=session, park=park, today=TODAY)
+    r = _results(app, session, park)
     assert added["exchanges"] == 12 == r["active_exchanges"]
     running = {p.id: p for p in session.exec(select(Proposal).where(Proposal.status == "active"))}
     deliveries = session.exec(select(Delivery)).all()
-    assert len(deliveries) == 12 * 6  # six past months each
+    assert len(deliveries) == 12 * 6  # six past months each, all closed
     tonnes = sum(d.tonnes for d in deliveries)
     kg = sum(d.tonnes * running[d.proposal_id].net_saved_kg_co2e / running[d.proposal_id].tonnes_per_month
              for d in deliveries)  # fmt: skip
+    # the energy plant, behind 91 % of it, agreed to its figures being published
     assert r["delivered"]["since_start"] == {
-        "tonnes": round(tonnes, 3),
-        "t_co2e": round(kg / 1000, 3),
-    }
-    assert r["delivered"]["this_month"] == {"tonnes": 0, "t_co2e": 0.0}  # not yet recorded
-    this_year = [d for d in deliveries if d.month.year == 2026]
-    assert r["delivered"]["this_year"]["tonnes"] == round(sum(d.tonnes for d in this_year), 3)
-    assert sum(g["tonnes"] for g in r["by_group"]) <= round(tonnes, 3) + 1e-6
-    assert all(g["factories"] >= 3 for g in r["by_group"])
+        "tonnes": round(tonnes, 3), "t_co2e": round(kg / 1000, 3), **SHOWN}  # fmt: skip
+    october = [d for d in deliveries if d.month == OCT]
+    assert r["delivered"]["last_month"]["tonnes"] == round(sum(d.tonnes for d in october), 3)
+    shown = [g["group"] for g in r["by_group"] if not g["suppressed"]]
+    assert shown == ["minerals"]  # the other groups are two factories', or one pipe maker's
+    assert [m["suppressed"] for m in r["by_month"]] == [False] * 6
