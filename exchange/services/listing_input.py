@@ -40,7 +40,9 @@ CHOICE_WORDS = {
                    "one-off (date range)": "one-off", "one-off": "one-off", "one off": "one-off",
                    "일회성 (기간 지정)": "one-off", "일회성": "one-off"},
     "disposal_route": {"매립": "landfill", "소각": "incineration", "재활용": "recycling",
-                       "처리": "treatment", "기타": "other"},
+                       "처리": "treatment", "기타": "other", "에너지 회수 소각": "energy_recovery",
+                       "incineration with energy recovery": "energy_recovery",
+                       "energy recovery": "energy_recovery", "에너지 회수": "energy_recovery"},
 }  # fmt: skip
 
 
