@@ -446,3 +446,16 @@ def test_an_allbaro_treatment_code_gives_its_route(code, route):
     incineration are incineration, the other intermediate treatments treatment, 매립 landfill;
     sea discharge, export, re-consignment, generation and the legacy codes are no route."""
     assert catalogue.allbaro_route(code) == route
+
+
+def test_the_korean_materials_page_shows_no_english(client):
+    """Codes, units and source acronyms aside, a Korean search page is in Korean, even when the
+    search also lists EU List of Waste entries (published in English only)."""
+    import html as html_lib
+
+    page = client.get("/materials?lang=ko&q=14+06+03*").get_data(as_text=True)
+    main = page[page.index("<main"):page.index("</main>")]
+    text = html_lib.unescape(re.sub(r"<code>.*?</code>|<[^>]+>", " ", main, flags=re.S))
+    words = set(re.findall(r"[A-Za-z]{3,}", text))
+    assert words <= {"CO2e", "LoW", "Open", "Government", "Licence"}, words  # a licence's name
+    assert "폐유기용제" in text and "지정폐기물" not in text  # the list names the material only
