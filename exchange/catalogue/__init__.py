@@ -61,7 +61,8 @@ class Material:
     ewc: tuple[str, ...]
     korean: tuple[KoreanCode, ...]
     aliases: tuple[str, ...]
-    routes: dict[str, Factor]
+    # a dict is not hashable: kept out of the generated __hash__ and __eq__
+    routes: dict[str, Factor] = field(compare=False)
     default_route: str
     virgin_avoided: Factor | None
     replaces_en: str = ""
@@ -277,3 +278,34 @@ def load() -> Catalogue:
         sources=data.get("sources", {}),
         ewc=ewc,
     )
+
+
+def allbaro_route(code: str) -> str | None:
+    """The end-of-life route (a key of ROUTES) of an Allbaro 처리방법 code, as a manifest gives
+    it ("2010", "1101" …; 1xxx on site, 2xxx consigned), or None for codes that are not a route
+    (sea discharge 1300/2300, export 1500/2500, re-consignment 9000, generation 0000, the legacy
+    pre-2016 codes 1090/2090, 19xx/29xx) and for anything else. Per the Allbaro code list of
+    2020-06-12: reuse and recycling 1001-1007, 1010, 1011 (and 20xx); energy recovery
+    1008-1009; incineration 1101-1102, 2101-2102, 2117-2118; other treatment 1103-1117,
+    2103-2116, 2119; landfill 1201-1203, 2201-2206.
+    """
+    return _ALLBARO_ROUTES.get(code_key(code))
+
+
+def _allbaro_routes() -> dict[str, str]:
+    routes = {}
+    for site in "12":
+        for n in (1, 2, 3, 4, 5, 6, 7, 10, 11):
+            routes[f"{site}{n:03d}"] = "recycling"
+        for n in (8, 9):
+            routes[f"{site}{n:03d}"] = "energy_recovery"
+        for n in (101, 102):
+            routes[f"{site}{n}"] = "incineration"
+    routes.update({f"1{n}": "treatment" for n in range(103, 118)})
+    routes.update({f"2{n}": "treatment" for n in (*range(103, 117), 119)})
+    routes.update({"2117": "incineration", "2118": "incineration"})
+    routes.update({c: "landfill" for c in ("1201", "1202", "1203", "2201", "2202", "2204", "2205", "2206")})
+    return routes
+
+
+_ALLBARO_ROUTES = _allbaro_routes()

@@ -429,3 +429,33 @@ def test_a_proposal_explains_the_factors_its_run_used_in_both_languages(app, cli
     korean = client.get(f"/coordination/proposals/{proposal.id}?lang=ko").get_data(as_text=True)
     assert "10 t × 톤당 4.7 kg CO2e · 재활용 · 영국 에너지안보·넷제로부(DESNZ)" in korean
     assert "Recycling" not in korean
+
+
+@pytest.mark.parametrize(
+    ("code", "route"),
+    [("2010", "recycling"), ("1001", "recycling"), ("2011", "recycling"), ("2008", "energy_recovery"),
+     ("1009", "energy_recovery"), ("1101", "incineration"), ("2102", "incineration"),
+     ("2117", "incineration"), ("2118", "incineration"), ("1103", "treatment"), ("1117", "treatment"),
+     ("2116", "treatment"), ("2119", "treatment"), ("1201", "landfill"), ("2206", "landfill"),
+     ("2203", None), ("1118", None), ("1300", None), ("2500", None), ("9000", None), ("0000", None),
+     ("2090", None), ("2905", None), ("폐석고", None), (" 2010 ", "recycling")],
+)  # fmt: skip
+def test_an_allbaro_treatment_code_gives_its_route(code, route):
+    """Allbaro 처리방법 codes (code list of 2020-06-12) as the routes factors are given for:
+    (재) codes are recycling, 1008/1009 energy recovery, 일반·고온소각 and municipal or national
+    incineration are incineration, the other intermediate treatments treatment, 매립 landfill;
+    sea discharge, export, re-consignment, generation and the legacy codes are no route."""
+    assert catalogue.allbaro_route(code) == route
+
+
+def test_the_korean_materials_page_shows_no_english(client):
+    """Codes, units and source acronyms aside, a Korean search page is in Korean, even when the
+    search also lists EU List of Waste entries (published in English only)."""
+    import html as html_lib
+
+    page = client.get("/materials?lang=ko&q=14+06+03*").get_data(as_text=True)
+    main = page[page.index("<main"):page.index("</main>")]
+    text = html_lib.unescape(re.sub(r"<code>.*?</code>|<[^>]+>", " ", main, flags=re.S))
+    words = set(re.findall(r"[A-Za-z]{3,}", text))
+    assert words <= {"CO2e", "LoW", "Open", "Government", "Licence"}, words  # a licence's name
+    assert "폐유기용제" in text and "지정폐기물" not in text  # the list names the material only
