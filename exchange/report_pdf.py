@@ -157,8 +157,8 @@ def report_pdf(report: FactoryReport) -> bytes:
     generated = [[_("Material"), _("Hazardous"), _("Non-hazardous"), _("Total")]]
     for key, cell in sorted(report.generated.items(), key=lambda kv: material(kv[0])):
         generated.append([material(key), _n(cell.hazardous, 3), _n(cell.non_hazardous, 3), _n(cell.total, 3)])
-    generated.append([_("Total"), _n(sum(c.hazardous for c in report.generated.values()), 3),
-                      _n(sum(c.non_hazardous for c in report.generated.values()), 3), _n(report.generated_t, 3)])  # fmt: skip
+    total = report.sum_cells(report.generated)
+    generated.append([_("Total"), _n(total.hazardous, 3), _n(total.non_hazardous, 3), _n(total.total, 3)])
     story += [p(_("GRI 306-3 Waste generated (t)"), "h2"),
               _table(generated, [82, 32, 32, 32], numeric=(1, 2, 3), total=True)]  # fmt: skip
     for title, table, operations in (
@@ -169,9 +169,8 @@ def report_pdf(report: FactoryReport) -> bytes:
         for op in operations:
             cell = table.get(op, reports.WasteCell())
             rows.append([reports.operation_name(op), _n(cell.hazardous, 3), _n(cell.non_hazardous, 3), _n(cell.total, 3)])  # fmt: skip
-        rows.append([_("Total"), _n(sum(c.hazardous for c in table.values()), 3),
-                     _n(sum(c.non_hazardous for c in table.values()), 3),
-                     _n(sum(c.total for c in table.values()), 3)])  # fmt: skip
+        total = report.sum_cells(table)
+        rows.append([_("Total"), _n(total.hazardous, 3), _n(total.non_hazardous, 3), _n(total.total, 3)])
         story += [p(title, "h2"), _table(rows, [82, 32, 32, 32], numeric=(1, 2, 3), total=True)]
     story.append(p(_("All off site. Waste diverted through the park's exchanges counts as recycling."), "small"))
 
@@ -184,8 +183,9 @@ def report_pdf(report: FactoryReport) -> bytes:
             [_("Virgin material avoided"), _n(report.total("virgin_avoided_kg") / 1000, 3)],
             [_("Transport (emitted)"), _n(-report.total("transport_kg") / 1000, 3)],
             [_("Net avoided by the exchanges"), _n(report.total("net_kg") / 1000, 3)],
-            [_("Claimed by this factory (supplier %(supplier)s %%, receiver %(receiver)s %%)",
-               supplier=f"{report.supplier_share:g}", receiver=f"{100 - report.supplier_share:g}"),
+            [_("Claimed by this factory (supplier %(supplier)s, receiver %(receiver)s)",
+               supplier=reports.percent(report.supplier_share),
+               receiver=reports.percent(100 - report.supplier_share)),
              _n(report.total("claimed_kg") / 1000, 3)],
             [_("GHG Protocol Scope 3 category 5: waste still directed to disposal"), _n(report.scope3_kg / 1000, 3)],
         ], [140, 38], numeric=(1,)),
@@ -209,12 +209,12 @@ def report_pdf(report: FactoryReport) -> bytes:
              _("Virgin avoided"), _("Transport"), _("Net"), _("Claimed")]]  # fmt: skip
     for x in report.lines:
         rows.append([_("Supplier") if x.role == "supplier" else _("Receiver"), material(x.material_key),
-                     x.partner_industry_ko if lang == "ko" else x.partner_industry, _n(x.tonnes, 3),
+                     x.partner_industry_ko if lang == "ko" else x.partner_industry, _n(x.tonnes, 1),
                      _n(x.disposal_avoided_kg, 0), _n(x.virgin_avoided_kg, 0), _n(x.transport_kg, 0),
                      _n(x.net_kg, 0), _n(x.claimed_kg, 0)])  # fmt: skip
     if not report.lines:
         rows.append([_("No exchange of this factory delivered in the period."), "", "", "", "", "", "", "", ""])
-    story.append(_table(rows, [16, 28, 28, 16, 18, 18, 18, 18, 18], numeric=(3, 4, 5, 6, 7, 8)))
+    story.append(_table(rows, [16, 24, 25, 16, 17, 19, 18, 21, 21], numeric=(3, 4, 5, 6, 7, 8)))
 
     # month by month
     story.append(p(_("Month by month"), "h2"))

@@ -6,7 +6,9 @@ dated a year back, as a park in use would have them), downloads the report of th
 the most exchanges as its manager would, and renders each page with poppler's pdftoppm
 (`apt-get install poppler-utils`) under a font configuration with no font at all, so the
 pictures show what a reader with no Korean font sees. Prints `pdffonts` for each file.
-Writes screenshots/esg-report-{ko,en}.pdf and esg-report-{ko,en}-N.png (git-ignored).
+Also shoots the report's web page in both languages with Debian's Chromium (Playwright),
+when it is there. Writes screenshots/esg-report-{ko,en}.pdf, esg-report-{ko,en}-N.png and
+esg-page-{ko,en}.png (git-ignored).
 Run: `.venv/bin/python scripts/esg_report_screenshots.py [--from 2026-05 --to 2026-10]`.
 """
 
@@ -45,7 +47,7 @@ def main() -> None:
     today = park_today()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="start", default=f"{add_months(today, -6):%Y-%m}")
-    parser.add_argument("--to", dest="end", default=f"{today:%Y-%m}")
+    parser.add_argument("--to", dest="end", default=f"{add_months(today, -1):%Y-%m}")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,8 +91,32 @@ def main() -> None:
             subprocess.run(["pdftoppm", "-r", "90", "-png", str(pdf), str(OUT / f"esg-report-{lang}")],
                            check=True, env=env)  # fmt: skip
             print(subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout)
-        print(f"written: {', '.join(sorted(p.name for p in OUT.glob('esg-report-*')))} ({date.today()})")
+        _shoot_pages(client, factory_id, args, tmp)
+        print(f"written: {', '.join(sorted(p.name for p in OUT.glob('esg-*')))} ({date.today()})")
         engine.dispose()
+
+
+def _shoot_pages(client, factory_id: int, args, tmp: Path) -> None:
+    """The report's web page, as the manager sees it, in both languages (full page)."""
+    if not Path("/usr/bin/chromium").exists():
+        print("no /usr/bin/chromium: the web page is not shot")
+        return
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.live_app import launch_chromium
+
+    static = ROOT / "exchange" / "static"
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        for lang in ("ko", "en"):
+            html = client.get(f"/factories/{factory_id}/report?lang={lang}&from={args.start}&to={args.end}")
+            page_file = tmp / f"page-{lang}.html"
+            page_file.write_text(html.get_data(as_text=True).replace('href="/static/', f'href="file://{static}/'))
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale=lang)
+            page.goto(page_file.as_uri())
+            page.screenshot(path=str(OUT / f"esg-page-{lang}.png"), full_page=True)
+            page.close()
+        browser.close()
 
 
 if __name__ == "__main__":

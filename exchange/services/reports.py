@@ -155,6 +155,15 @@ class FactoryReport:
     def total(self, name: str, role: str | None = None) -> float:
         return sum(getattr(x, name) for x in self.lines if role in (None, x.role))
 
+    @staticmethod
+    def sum_cells(table: dict[str, WasteCell]) -> WasteCell:
+        """The total of a table's cells, hazardous and non-hazardous apart."""
+        out = WasteCell()
+        for cell in table.values():
+            out.hazardous += cell.hazardous
+            out.non_hazardous += cell.non_hazardous
+        return out
+
     @property
     def generated_t(self) -> float:
         return sum(c.total for c in self.generated.values())
@@ -180,9 +189,11 @@ def month_start(text: str) -> date:
 
 
 def default_period(park: Park, now: datetime | None = None) -> tuple[date, date]:
-    """January to the current month of the park's year (its own calendar)."""
-    today = park_calendar.park_today(park, now)
-    return date(today.year, 1, 1), park_calendar.month_start(today)
+    """January to the last closed month of that month's year, in the park's own calendar: a
+    month still running has deliveries yet to record, so it would show its whole stream as
+    disposed of (on 15 January 2027 the default is the whole of 2026)."""
+    last = park_calendar.add_months(park_calendar.park_today(park, now), -1)
+    return date(last.year, 1, 1), last
 
 
 def factory_name(factory: Factory, locale: str) -> str:
@@ -298,7 +309,8 @@ def factory_report(
             partner = session.get(Factory, partner_id)
             line = ReportLine(
                 proposal_id=proposal.id, role=role, material_key=proposal.material_key,
-                partner_industry=partner.industry_en or partner.industry_ko,
+                # an English report shows no Korean: the industry's KSIC code stands in for it
+                partner_industry=partner.industry_en or (f"KSIC {partner.ksic}" if partner.ksic else "—"),
                 partner_industry_ko=partner.industry_ko or partner.industry_en,
                 km=proposal.km, mode=proposal.mode,
                 share=share / 100 if role == "supplier" else 1 - share / 100,
@@ -457,9 +469,9 @@ def method_text(report: FactoryReport | None = None) -> list[str]:
           "receiver no longer buys, minus the transport between the two sites (distance times "
           "the mode's factor per tonne-km)."),
         _("Sharing: the two firms of an exchange share its net saving; by the park's setting the "
-          "supplier claims %(supplier)s %% and the receiver %(receiver)s %%, so the two claims "
+          "supplier claims %(supplier)s and the receiver %(receiver)s, so the two claims "
           "add up to the exchange's saving once and the park's totals count every exchange once.",
-          supplier=_fmt(share), receiver=_fmt(100 - share)),
+          supplier=percent(share), receiver=percent(100 - share)),
         _("Scope 3 category 5 (waste generated in operations, GHG Protocol) is the waste still "
           "directed to disposal or recycling outside the exchanges, times the end-of-life factor "
           "of its route: the listing's own figure where it gives one, else the catalogue's."),
@@ -471,8 +483,9 @@ def method_text(report: FactoryReport | None = None) -> list[str]:
     ]
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"
+def percent(value: float) -> str:
+    """A share as "50 %", the space one that never breaks the line."""
+    return f"{value:g}\u00a0%"
 
 
 def _r(value: float, digits: int = 3) -> float:

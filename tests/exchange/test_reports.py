@@ -162,13 +162,15 @@ def test_report_csv_carries_every_table(app, client, session, world):
     assert {r["issuer"] for r in rows} == {"Sihwa"} and {r["issued"] for r in rows} != {""}
 
 
-def test_the_default_period_is_this_year_in_the_parks_calendar():
+def test_the_default_period_is_the_closed_months_of_the_year_in_the_parks_calendar():
     park = Park(slug="p", name_ko="p", name_en="p", time_zone="Asia/Seoul")
-    # 31 December 2026 16:00 UTC is already 1 January 2027 in Seoul
+    # 31 December 2026 16:00 UTC is already 1 January 2027 in Seoul: 2026 has closed
     assert reports.default_period(park, datetime(2026, 12, 31, 16, 0, tzinfo=UTC)) == (
-        date(2027, 1, 1), date(2027, 1, 1))
-    assert reports.default_period(park, datetime(2026, 12, 31, 14, 0, tzinfo=UTC)) == (
         date(2026, 1, 1), date(2026, 12, 1))
+    assert reports.default_period(park, datetime(2026, 12, 31, 14, 0, tzinfo=UTC)) == (
+        date(2026, 1, 1), date(2026, 11, 1))
+    assert reports.default_period(park, datetime(2026, 3, 10, tzinfo=UTC)) == (
+        date(2026, 1, 1), date(2026, 2, 1))
 
 
 def test_english_names_fall_back_to_a_marked_romanisation(app):
@@ -229,7 +231,7 @@ def test_the_pdf_embeds_every_font_and_prints_the_reports_figures(app, client, s
         assert not re.search("[\uac00-\ud7a3]", flat), "Hangul in the English report"
     # every character printed has a glyph in the embedded font
     face = TTFont("check", str(font_dir() / "NanumGothic.ttf")).face.charToGlyph
-    missing = {ch for ch in text if not ch.isspace() and ord(ch) not in face}
+    missing = {ch for ch in text if ch not in " \n" and ord(ch) not in face}
     assert not missing, missing
 
 
@@ -258,3 +260,19 @@ def test_report_is_only_for_those_who_may_see_the_factory(client, world):
     sign_in(client, world.manager_a)
     bad = client.get(f"/factories/{world.factory_a.id}/report?from=last-year")
     assert bad.status_code == 302
+
+
+def test_the_supplier_share_is_a_park_setting_with_a_stated_default(app, session):
+    from sqlmodel import select
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-park", "--slug", "p1", "--name-ko", "가", "--name-en", "A"]).exit_code == 0
+    ok = runner.invoke(args=["create-park", "--slug", "p2", "--name-ko", "나", "--name-en", "B",
+                             "--esg-supplier-share", "70"])  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(args=["create-park", "--slug", "p3", "--name-ko", "다", "--name-en", "C",
+                              "--esg-supplier-share", "120"])  # fmt: skip
+    assert bad.exit_code != 0 and "120" in bad.output
+    shares = dict(session.exec(select(Park.slug, Park.esg_supplier_share)).all())
+    assert (shares["p1"], shares["p2"]) == (50, 70) and "p3" not in shares
+    assert "--esg-supplier-share" in runner.invoke(args=["create-park", "--help"]).output
