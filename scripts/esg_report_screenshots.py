@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,9 @@ def main() -> None:
             pdf.write_bytes(response.data)
             for old in OUT.glob(f"esg-report-{lang}-*.png"):
                 old.unlink()
+            if not shutil.which("pdftoppm"):
+                print("no pdftoppm (apt-get install poppler-utils): the pages are not rendered")
+                continue
             subprocess.run(["pdftoppm", "-r", "90", "-png", str(pdf), str(OUT / f"esg-report-{lang}")],
                            check=True, env=env)  # fmt: skip
             print(subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout)

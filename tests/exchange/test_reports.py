@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import shutil
+import subprocess
 from datetime import UTC, date, datetime
 
 import pytest
@@ -276,3 +279,21 @@ def test_the_supplier_share_is_a_park_setting_with_a_stated_default(app, session
     shares = dict(session.exec(select(Park.slug, Park.esg_supplier_share)).all())
     assert (shares["p1"], shares["p2"]) == (50, 70) and "p3" not in shares
     assert "--esg-supplier-share" in runner.invoke(args=["create-park", "--help"]).output
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils (pdftoppm) not installed")
+def test_the_pdf_renders_with_no_font_on_the_machine(app, client, session, world, tmp_path):
+    """poppler with a font configuration that knows no font: nothing to substitute, so any
+    font the PDF did not carry would be reported missing on stderr."""
+    _park_of_factory_a(session, world)
+    sign_in(client, world.manager_a)
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?><fontconfig><cachedir>{tmp_path}</cachedir></fontconfig>')
+    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
+    for lang in ("ko", "en"):
+        pdf = tmp_path / f"{lang}.pdf"
+        pdf.write_bytes(client.get(f"/factories/{world.factory_a.id}/report?{PERIOD}&format=pdf&lang={lang}").data)
+        done = subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / lang)],
+                              capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+        assert done.returncode == 0 and "font" not in done.stderr.lower(), done.stderr
+        assert sorted(tmp_path.glob(f"{lang}-*.png"))
