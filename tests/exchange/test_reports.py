@@ -297,3 +297,23 @@ def test_the_pdf_renders_with_no_font_on_the_machine(app, client, session, world
                               capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
         assert done.returncode == 0 and "font" not in done.stderr.lower(), done.stderr
         assert sorted(tmp_path.glob(f"{lang}-*.png"))
+
+
+def test_a_by_product_burnt_as_fuel_is_energy_recovery_under_gri_306_5(app, session, world):
+    """GRI 306-4 excludes energy recovery: 30 t of a material that replaces a fuel, delivered in
+    January out of a 30 t stream, is 30 t incinerated with energy recovery, none diverted."""
+    from exchange import catalogue
+
+    fuels = [m.key for m in catalogue.load().materials.values()
+             if m.replaces_en.lower().startswith(reports._FUELS)]  # fmt: skip
+    if not fuels:
+        pytest.skip("no catalogue material replaces a fuel")
+    offer = _offer(session, world.factory_a, fuels[0], 30, route="landfill", own_factor=0)
+    want = _offer(session, world.factory_b, fuels[0], 30, route=None, own_factor=None, kind="want")
+    _exchange(session, world.park, offer, want, 30, 300, 300, 30, [(date(2026, 1, 1), 30)])
+    session.commit()
+    with app.test_request_context():
+        r = reports.factory_report(session=session, factory=world.factory_a, start=date(2026, 1, 1),
+                                   end=date(2026, 1, 1))  # fmt: skip
+    assert r.recovery == {} and r.disposal["energy_recovery"].total == 30
+    assert r.recycling_rate == 0
