@@ -58,13 +58,17 @@ def check(gunicorn_config: str) -> None:
 @click.option("--name-ko", required=True)
 @click.option("--name-en", required=True)
 @click.option("--region", default="")
+@click.option("--esg-supplier-share", type=click.FloatRange(0, 100), default=50.0, show_default=True,
+              help="per cent of an exchange's CO2e saving its supplier claims in ESG reports "
+                   "(the receiver claims the rest)")  # fmt: skip
 @with_appcontext
-def create_park(slug, name_ko, name_en, region) -> None:
+def create_park(slug, name_ko, name_en, region, esg_supplier_share) -> None:
     """Create a park; then add its coordinator with create-user --role coordinator --park SLUG."""
     with db.session_scope() as s:
         if s.exec(select(Park).where(Park.slug == slug)).first() is not None:
             raise click.UsageError(f"a park with slug {slug!r} exists already")
-        s.add(Park(slug=slug, name_ko=name_ko, name_en=name_en, region=region))
+        s.add(Park(slug=slug, name_ko=name_ko, name_en=name_en, region=region,
+                   esg_supplier_share=esg_supplier_share))  # fmt: skip
     click.echo(f"created park {slug}")
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -49,6 +49,10 @@ class DisposalRoute(StrEnum):
 
 
 class Park(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("esg_supplier_share >= 0 AND esg_supplier_share <= 100",
+                        name="ck_park_esg_supplier_share"),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(unique=True, index=True, max_length=80)
     name_ko: str = Field(max_length=200)
@@ -56,6 +60,9 @@ class Park(SQLModel, table=True):
     region: str = Field(default="", max_length=200)
     # IANA zone of the park's calendar (exchange.park_calendar): today, months, permit validity
     time_zone: str = Field(default="Asia/Seoul", max_length=64)
+    # the per cent of an exchange's net CO2e saving its supplier claims in an ESG report (the
+    # receiver claims the rest, so a saving is never counted twice); 50 unless the park decides
+    esg_supplier_share: float = Field(default=50.0)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
@@ -16,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -27,7 +26,7 @@ from exchange.listings.forms import (
     ImportForm,
     listing_form_class,
 )
-from exchange.models import ListingKind, ListingStatus, Role
+from exchange.models import ListingKind, ListingStatus, Park, Role
 from exchange.report_pdf import report_pdf
 from exchange.security import roles_required
 from exchange.services import (
@@ -338,13 +337,14 @@ def _sheet_response(rows, stem: str, fmt: str) -> Response:
 @bp.get("/<int:factory_id>/report")
 @login_required
 def esg_report(factory_id: int):
-    """The factory's exchanges over a period, as a printable page, PDF or CSV."""
+    """The factory's ESG report over a period (default: this year in the park's calendar), as
+    a printable page, PDF or CSV."""
     s = db.session()
     fac = access.get_factory(session=s, user=current_user, factory_id=factory_id)
-    today = date.today()
+    start, end = reports.default_period(s.get(Park, fac.park_id))
     try:
-        start = reports.month_start(request.args.get("from") or f"{today.year}-01")
-        end = reports.month_start(request.args.get("to") or f"{today:%Y-%m}")
+        start = reports.month_start(request.args.get("from") or f"{start:%Y-%m}")
+        end = reports.month_start(request.args.get("to") or f"{end:%Y-%m}")
     except ValueError:
         flash(_("Give the period as months, YYYY-MM."), "error")
         return redirect(url_for("listings.esg_report", factory_id=fac.id))
@@ -355,10 +355,13 @@ def esg_report(factory_id: int):
     if request.args.get("format") == "pdf":
         return Response(report_pdf(report), mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{stem}.pdf"'})  # fmt: skip
+    locale = str(get_locale() or "ko")
     if request.args.get("format") == "csv":
-        return _sheet_response(reports.report_csv_rows(report), stem, "csv")
-    return render_template("listings/report.html", factory=fac, report=report,
-                           method=reports.method_text(), catalogue=catalogue.load())  # fmt: skip
+        return _sheet_response(reports.report_csv_rows(report, locale), stem, "csv")
+    return render_template("listings/report.html", factory=fac, report=report, reports=reports,
+                           factory_name=reports.factory_name(fac, locale),
+                           issuer=reports.park_name(report.park, locale),
+                           method=reports.method_text(report), catalogue=catalogue.load())  # fmt: skip
 
 
 def _drafts():
