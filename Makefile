@@ -21,12 +21,13 @@ translations: $(STAMP)
 
 setup: $(STAMP) translations
 
-# Debian's Chromium (and Korean fonts) for the browser tests and screenshots: apt runs only
-# when /usr/bin/chromium is missing, and only as root or with password-less sudo. Without it
-# the browser tests are skipped, or fail when CI is set.
+# Debian's Chromium (and Korean fonts) for the browser tests and screenshots, and poppler's
+# pdftoppm for the PDF rendering test: apt runs only when one is missing, and only as root or
+# with password-less sudo. Without them those tests are skipped, or fail when CI is set.
 CHROMIUM := /usr/bin/chromium
-browser: $(CHROMIUM)
-$(CHROMIUM):
+PDFTOPPM := /usr/bin/pdftoppm
+browser: $(CHROMIUM) $(PDFTOPPM)
+$(CHROMIUM) $(PDFTOPPM):
 	@if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
 	else sudo=none; fi; \
 	if [ "$$sudo" = none ] || ! command -v apt-get >/dev/null; then \
@@ -34,7 +35,7 @@ $(CHROMIUM):
 	else \
 	  $$sudo apt-get -o DPkg::Lock::Timeout=300 update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
-	    --no-install-recommends chromium chromium-driver fonts-noto-cjk \
+	    --no-install-recommends chromium chromium-driver fonts-noto-cjk poppler-utils \
 	  || echo "note: installing chromium failed: the browser tests are skipped (fail in CI)"; \
 	fi
 
