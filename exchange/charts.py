@@ -15,7 +15,9 @@ def bar_chart_svg(
     """Horizontal bars, one per (label, value), in the order given."""
     if not items:
         return ""
-    label_w, gap, top = 170, 8, 6
+    # room for the longest label (Hangul is about twice as wide as Latin at 12 px), within reason
+    longest = max(sum(12.0 if ord(ch) > 0x1100 else 6.6 for ch in label) for label, _v in items)
+    label_w, gap, top = int(min(max(170, longest + 16), 280)), 8, 6
     top_value = max((v for _l, v in items if v is not None), default=0.0) or 1.0
     height = top + len(items) * (bar + gap)
     parts = [

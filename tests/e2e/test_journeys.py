@@ -170,12 +170,12 @@ def test_the_public_page_shows_the_new_exchanges(person, shoot, live_app: LiveAp
     expect(page.locator("h1")).to_have_text("시험 산단")
     expect(figure(page, "진행 중인 교환")).to_have_text("2")
     expect(figure(page, "참여 공장")).to_have_text("3")
-    expect(page.locator("main")).to_contain_text("월 90 t")
-    expect(page.locator("main")).to_contain_text("14.3 t CO2e")
+    # every tonne is the energy plant's (it did not agree to publish them), and the one
+    # delivery is one exchange's: the figures say they are withheld, in the reader's language
+    expect(page.locator("main")).to_contain_text("진행 중인 교환의 월 합의량은 비공개입니다.")
     expect(figure(page, "승인됨, 공장 응답 대기 중")).to_have_text("0")
-    # 55 t of the 60 t exchange, at 9,538.32 / 60 kg a tonne: 8,743.46 kg
-    expect(figure(page, "시작 이후 운송량")).to_have_text("55 t")
-    expect(figure(page, "시작 이후 회피량")).to_have_text("8.7 t CO2e")
+    expect(figure(page, "시작 이후 운송량")).to_have_text("비공개")
+    expect(figure(page, "시작 이후 회피량")).to_have_text("비공개")
     shoot(page, "ko-park")
 
     page.goto(f"{live_app.base_url}/parks/e2e-park?lang=en")
@@ -183,6 +183,7 @@ def test_the_public_page_shows_the_new_exchanges(person, shoot, live_app: LiveAp
     expect(figure(page, "active exchanges")).to_have_text("2")
     expect(figure(page, "factories taking part")).to_have_text("3")
     expect(page.locator("main")).to_contain_text(
-        "Running exchanges are agreed for 90 t a month, avoiding 14.3 t CO2e a month."
+        "What running exchanges are agreed for a month is withheld."
     )
+    expect(figure(page, "delivered since the start")).to_have_text("suppressed")
     shoot(page, "en-park")

@@ -238,3 +238,54 @@ def test_demo_park_figures_equal_its_deliveries_summed_by_hand(app, session):
     shown = [g["group"] for g in r["by_group"] if not g["suppressed"]]
     assert shown == ["minerals"]  # the other groups are two factories', or one pipe maker's
     assert [m["suppressed"] for m in r["by_month"]] == [False] * 6
+
+
+def test_a_manager_consents_on_the_factory_form_apart_from_the_name(
+    app, client, session, world
+):
+    from tests.exchange.conftest import sign_in
+
+    with app.test_request_context():
+        run = run_of(session, world.park)
+        takers = [world.factory_b, factory(session, world.park, "fx"), factory(session, world.park, "fy")]
+        for taker, t in zip(takers, (40, 30, 30), strict=True):
+            exchange(session, run, world.factory_a, taker, "coal-fly-ash", t, t * 100, [(OCT, t)])
+        session.commit()
+    assert _results(app, session, world.park)["delivered"]["since_start"] == HIDDEN
+    sign_in(client, world.manager_a)
+    form = client.get(f"/factories/{world.factory_a.id}/edit").get_data(as_text=True)
+    assert "Publish our figures even where they are mostly ours" in form
+    response = client.post(f"/factories/{world.factory_a.id}/edit", data={
+        "name": "Factory A", "lat": "37.31", "lon": "126.79", "modes": ["truck"],
+        "publish_figures": "y"})  # fmt: skip
+    assert response.status_code == 302
+    session.expire_all()
+    stored = session.get(Factory, world.factory_a.id)
+    assert (stored.publish_figures, stored.show_name) == (True, False)
+    assert _results(app, session, world.park)["delivered"]["since_start"] == {
+        "tonnes": 100, "t_co2e": 10.0, **SHOWN}  # fmt: skip
+    page = client.get(f"/factories/{world.factory_a.id}").get_data(as_text=True)
+    assert "Figures published where mostly ours" in page
+
+
+def test_labels_name_an_industry_only_three_unnamed_factories_share():
+    nodes = [Factory(id=i, park_id=1, slug=f"f{i}", name=f"F{i}", lat=0, lon=0, ksic=k,
+                     industry_ko=ko, industry_en=en, show_name=shown)
+             for i, (k, ko, en, shown) in enumerate([
+                 ("25922", "도금업", "Electroplating", False),
+                 ("25922", "도금업", "Electroplating", False),
+                 ("25922", "도금업", "Electroplating", False),
+                 ("25922", "도금업", "Electroplating", True),  # named: not one of "such"
+                 ("24111", "제철업", "Steelmaking", False),
+                 ("35111", "발전업", "Power generation", False),
+                 ("", "염색업", "Dyeing", False),
+             ], start=1)]  # fmt: skip
+    labels = results.node_labels(nodes)
+    assert labels == {
+        1: ("도금업", "Electroplating"), 2: ("도금업", "Electroplating"),
+        3: ("도금업", "Electroplating"),
+        4: ("도금업", "Electroplating"),  # its own name is shown beside
+        5: ("제조업", "Manufacturing"),  # the only steelmaker; four unnamed C's
+        6: (None, None),  # the only power plant, the only section D: "factory"
+        7: (None, None),  # no code: no section
+    }  # fmt: skip
