@@ -3,6 +3,7 @@ in words, and the network picture."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,11 +13,14 @@ from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from exchange import catalogue
-from exchange.coordination.reasons import unmatched_words
+from exchange.coordination.reasons import run_failure, unmatched_words
 from exchange.models import Factory, Listing, MatchRun, Proposal, UnmatchedOffer
 from exchange.network import Edge, Node, network_svg
 from exchange.services import proposal_pages, proposals, runs
 from exchange.services.problems import listing_id, sink_id, source_id
+
+# a problem's site id, as the matcher's messages quote it: never shown as such
+_SITE = re.compile(r"\b(offer|want)-(\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,25 @@ def unmatched_rows(*, session: Session, run: MatchRun, locale: str) -> list[Unma
         ))
         for u, offer in items
     ]  # fmt: skip
+
+
+def failure_words(*, session: Session, run: MatchRun, locale: str) -> Markup:
+    """Why the run failed, each listing the message names (`offer-85`) as its factory's."""
+    text = str(escape(run_failure(run.message)))
+    ids = {int(m[2]) for m in _SITE.finditer(text)}
+    factories = proposal_pages.listing_factories(session=session, listing_ids=list(ids))
+
+    def named(match: re.Match) -> str:
+        factory = factories.get(int(match[2]))
+        if factory is None:
+            return str(escape(_("a listing no longer kept")))
+        owner = factory_link(factory, locale)
+        href = url_for("listings.listing", listing_id=int(match[2]))
+        words = (_("%(factory)s's offer", factory=owner) if match[1] == "offer"
+                 else _("%(factory)s's want", factory=owner))  # fmt: skip
+        return str(Markup('{} (<a href="{}">#{}</a>)').format(Markup(words), href, match[2]))
+
+    return Markup(_SITE.sub(named, text))
 
 
 def factory_link(factory: Factory, locale: str) -> Markup:

@@ -140,3 +140,25 @@ def test_an_old_run_without_details_still_renders(app, client, session, world):
     assert "The figures behind this reason were not recorded with this run." in page
     assert ">33.333<" in page and "33.33333" not in page  # tonnes as the listing gave them
     assert f'href="/factories/listings/{offer.id}"' in page  # the row links its listing
+
+
+def test_a_failed_runs_message_names_listings_by_their_factory(app, client, session, world):
+    with app.test_request_context():
+        offer = _listing(session, world.factory_a, world.manager_a, kind="offer",
+                         material="fgd-gypsum", tonnes_per_month="10")  # fmt: skip
+        want = _listing(session, world.factory_b, world.manager_b, kind="want",
+                        material="fgd-gypsum", tonnes_per_month="10")  # fmt: skip
+    message = (f'matcher: locked[0]: the pair offer-{offer.id} -> want-{want.id} is not an arc; '
+               'sink "want-99999" <b>')  # fmt: skip
+    run = MatchRun(park_id=world.park.id, status=RunStatus.failed, options={}, message=message)
+    session.add(run)
+    session.commit()
+    sign_in(client, world.coordinator)
+    page = client.get(f"/coordination/runs/{run.id}?lang=en").get_data(as_text=True)
+    a = f'<a href="/factories/{world.factory_a.id}">Factory A</a>'
+    b = f'<a href="/factories/{world.factory_b.id}">Factory B</a>'
+    assert (f"the pair {a}'s offer (<a href=\"/factories/listings/{offer.id}\">#{offer.id}</a>) "
+            f"-&gt; {b}'s want (<a href=\"/factories/listings/{want.id}\">#{want.id}</a>)"
+            in page)  # fmt: skip
+    assert "sink &#34;a listing no longer kept&#34; &lt;b&gt;" in page  # escaped, never raw
+    assert not re.search(r"\b(offer|want)-\d", page)
