@@ -80,7 +80,7 @@ def test_a_forbidden_pair_says_who_turned_it_down(app):
                      f"coordinator), {PLANT} (declined)")  # fmt: skip
     korean = _words(app, "ko", "forbidden", {"pairs": ["want-9"]}, source="offer-1",
                     refusals={("offer-1", "want-9"): "rejected"})
-    assert korean == f"이 제공을 받을 수 있는 곳은 모두 거절되었습니다: {PLANT} (코디네이터가 거부함)"
+    assert korean == f"이 제공을 받을 수 있는 곳은 모두 반려 또는 거절되었습니다: {PLANT} (코디네이터가 반려함)"
 
 
 @pytest.mark.parametrize(("detail", "why"), [
@@ -116,7 +116,7 @@ def test_a_rejected_pair_is_named_with_its_factory_in_the_next_run(app, client, 
     assert sink_id(want.id) not in page and not re.search(r"\b(offer|want)-\d", page)
     korean = client.get(f"/coordination/runs/{second.id}?lang=ko").get_data(as_text=True)
     korean_b = f'<a href="/factories/{world.factory_b.id}">Factory B</a>'
-    assert f"이 제공을 받을 수 있는 곳은 모두 거절되었습니다: {korean_b} (코디네이터가 거부함)" in korean
+    assert f"이 제공을 받을 수 있는 곳은 모두 반려 또는 거절되었습니다: {korean_b} (코디네이터가 반려함)" in korean
 
 
 def test_an_old_run_without_details_still_renders(app, client, session, world):
