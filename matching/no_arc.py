@@ -84,7 +84,11 @@ def rule_reasons(
         lo, hi = np.zeros(len(snk), dtype=np.int64), np.full(len(snk), len(src))
         for s_pos, k_pos in pairs_in_ranges(np.arange(len(src)), lo, hi):
             allowed.append(_check_pairs(sites, nearest, src[s_pos], snk[k_pos]))
-    pairs = _forbidden_pairs(allowed)
+    forbidden = {(problem.source_index[f.source], problem.sink_index[f.sink])
+                 for f in problem.forbidden}  # fmt: skip
+    pairs = _forbidden_pairs(allowed, forbidden)
+    # a pair the arcs' spatial cut left out at the very limit is no forbidden pair: distance
+    nearest.passed[_LEVELS - 1, [i for i in sources.tolist() if i not in pairs]] = False
     return {i: _reason(problem, sites, nearest, pairs, i) for i in sources.tolist()}
 
 
@@ -106,15 +110,16 @@ def _check_pairs(sites: Sites, nearest: _Nearest, i: np.ndarray, j: np.ndarray):
     return i, j, km
 
 
-def _forbidden_pairs(allowed) -> dict[int, list[int]]:
-    """Source -> the sinks that pass every rule (for a source with no arc, all forbidden)."""
+def _forbidden_pairs(allowed, forbidden: set[tuple[int, int]]) -> dict[int, list[int]]:
+    """Source -> the forbidden sinks that pass every rule, nearest first."""
     if not allowed:
         return {}
     i, j, km = (np.concatenate([a[c] for a in allowed]) for c in range(3))
-    order = np.lexsort((j, km, i))  # nearest first
+    order = np.lexsort((j, km, i))
     pairs: dict[int, list[int]] = {}
     for a, b in zip(i[order].tolist(), j[order].tolist(), strict=True):
-        pairs.setdefault(a, []).append(b)
+        if (a, b) in forbidden:
+            pairs.setdefault(a, []).append(b)
     return pairs
 
 

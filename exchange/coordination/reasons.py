@@ -67,13 +67,22 @@ def unmatched_words(
         reason, detail, tonnes, locale, taker, source, refusals or {})
     if words is not None:
         return words
-    note = _("The figures behind this reason were not recorded with this run.")
-    return Markup("{} <span class=\"small muted\">{}</span>").format(_plain_words(reason), note)
+    # Markup + str escapes the str: both sentences go out as text
+    return escape(_plain_words(reason)) + " " + _(
+        "The figures behind this reason were not recorded with this run.")
 
 
-def _say(text: str, **values: Any) -> Markup:
-    """`_(text, **values)` as HTML: the values escaped, unless they are links already."""
+def say(text: str, **values: Any) -> Markup:
+    """`_(text, **values)` as HTML: the values escaped, unless they are links already.
+
+    The one place this module trusts a string: our own translated sentence, every value
+    in it escaped (a factory's name inside a link was escaped when the link was built)."""
     return Markup(_(text, **{k: escape(v) for k, v in values.items()}))
+
+
+def link(href: str, text: str) -> Markup:
+    """`<a href=...>text</a>`, both escaped: how takers and listings are named."""
+    return Markup('<a href="{}">{}</a>').format(href, text)
 
 
 def _t(tonnes: float) -> str:
@@ -84,41 +93,41 @@ def _t(tonnes: float) -> str:
 def _detail_words(reason, d, tonnes, locale, taker: Taker, source, refusals) -> Markup | None:
     sink = taker(d["sink"]) if d.get("sink") else None
     if reason == "no-sink-accepts":
-        return _say("No factory takes this material")
+        return say("No factory takes this material")
     if reason == "no-hazardous-permit" and sink:
-        return _say("Hazardous: the nearest factory that takes it, %(taker)s, holds no valid "
+        return say("Hazardous: the nearest factory that takes it, %(taker)s, holds no valid "
                     "permit for it", taker=sink)  # fmt: skip
     if reason == "quality-mismatch" and sink and d.get("property"):
         return _quality_words(d, locale, sink)
     if reason == "no-common-mode" and sink:
-        return _say("No shared transport mode: the nearest taker, %(taker)s, cannot be reached "
+        return say("No shared transport mode: the nearest taker, %(taker)s, cannot be reached "
                     "by a mode this factory uses", taker=sink)  # fmt: skip
     if reason == "beyond-distance" and sink and "km" in d and d.get("limit_km") is not None:
-        return _say("The nearest taker, %(taker)s, is %(km)s km away, beyond the %(limit)s km "
+        return say("The nearest taker, %(taker)s, is %(km)s km away, beyond the %(limit)s km "
                     "limit", taker=sink, km=format_number(d["km"]),
                     limit=format_number(d["limit_km"]))  # fmt: skip
     if reason == "forbidden" and d.get("pairs"):
-        return _say("Every taker was turned down for this offer: %(pairs)s",
-                    pairs=Markup(", ").join(_refused(p, taker, source, refusals)
+        return say("Every taker was turned down for this offer: %(pairs)s",
+                    pairs=escape(", ").join(_refused(p, taker, source, refusals)
                                             for p in d["pairs"]))  # fmt: skip
     if reason == "not-worth-transport" and sink and "net_kg_co2e_per_t" in d and "km" in d:
-        return _say("Moving it %(km)s km to %(taker)s would emit %(net)s kg CO2e a tonne more "
+        return say("Moving it %(km)s km to %(taker)s would emit %(net)s kg CO2e a tonne more "
                     "than it saves", km=format_number(d["km"]), taker=sink,
                     net=format_number(-d["net_kg_co2e_per_t"], 2))  # fmt: skip
     if reason == "below-min-lot" and "min_lot_t" in d:
         if sink and "spare_t" in d:
-            return _say("%(taker)s has %(spare)s t of room left, under the minimum lot of "
+            return say("%(taker)s has %(spare)s t of room left, under the minimum lot of "
                         "%(lot)s t", taker=sink, spare=_t(d["spare_t"]), lot=_t(d["min_lot_t"]))  # fmt: skip
-        return _say("The %(tonnes)s t left are under the minimum lot of %(lot)s t",
+        return say("The %(tonnes)s t left are under the minimum lot of %(lot)s t",
                     tonnes=_t(tonnes), lot=_t(d["min_lot_t"]))  # fmt: skip
     if reason == "partner-limit" and "limit" in d:
         if sink:
-            return _say("%(taker)s already has %(limit)s partners, the most a run allows a want",
+            return say("%(taker)s already has %(limit)s partners, the most a run allows a want",
                         taker=sink, limit=d["limit"])  # fmt: skip
-        return _say("This offer already has %(limit)s partners, the most a run allows an offer",
+        return say("This offer already has %(limit)s partners, the most a run allows an offer",
                     limit=d["limit"])  # fmt: skip
     if reason == "sinks-full" and sink:
-        return _say("Takers are full: the capacity of %(taker)s went to exchanges that save more",
+        return say("Takers are full: the capacity of %(taker)s went to exchanges that save more",
                     taker=sink)  # fmt: skip
     return None
 
@@ -126,9 +135,9 @@ def _detail_words(reason, d, tonnes, locale, taker: Taker, source, refusals) -> 
 def _refused(sink_id: str, taker: Taker, source: str, refusals: Refusals) -> Markup:
     status = refusals.get((source, sink_id))
     if status == "rejected":
-        return _say("%(taker)s (rejected by the coordinator)", taker=taker(sink_id))
+        return say("%(taker)s (rejected by the coordinator)", taker=taker(sink_id))
     if status == "declined":
-        return _say("%(taker)s (declined)", taker=taker(sink_id))
+        return say("%(taker)s (declined)", taker=taker(sink_id))
     return taker(sink_id)
 
 
@@ -154,14 +163,14 @@ def _quality_words(d: dict[str, Any], locale: str, sink: Markup) -> Markup:
         name = name[0].lower() + name[1:]  # mid-sentence
     unit = f" {prop.unit}" if prop and prop.unit else ""
     if d.get("value") is None:
-        return _say("Quality: the nearest taker, %(taker)s, needs the %(property)s, which the "
+        return say("Quality: the nearest taker, %(taker)s, needs the %(property)s, which the "
                     "offer does not state", taker=sink, property=name)  # fmt: skip
     value = format_number(d["value"]) + unit
     if d.get("max") is not None and d["value"] > d["max"]:
-        return _say("Quality: %(property)s %(value)s above the %(limit)s that the nearest taker, "
+        return say("Quality: %(property)s %(value)s above the %(limit)s that the nearest taker, "
                     "%(taker)s, accepts", property=name, value=value, taker=sink,
                     limit=format_number(d["max"]) + unit)  # fmt: skip
-    return _say("Quality: %(property)s %(value)s below the %(limit)s that the nearest taker, "
+    return say("Quality: %(property)s %(value)s below the %(limit)s that the nearest taker, "
                 "%(taker)s, needs", property=name, value=value, taker=sink,
                 limit=format_number(d.get("min")) + unit)  # fmt: skip
 

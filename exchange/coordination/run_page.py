@@ -3,6 +3,7 @@ in words, and the network picture."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,11 +13,14 @@ from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from exchange import catalogue
-from exchange.coordination.reasons import unmatched_words
+from exchange.coordination.reasons import link, run_failure, say, unmatched_words
 from exchange.models import Factory, Listing, MatchRun, Proposal, UnmatchedOffer
 from exchange.network import Edge, Node, network_svg
 from exchange.services import proposal_pages, proposals, runs
 from exchange.services.problems import listing_id, sink_id, source_id
+
+# a problem's site id, as the matcher's messages quote it: never shown as such
+_SITE = re.compile(r"\b(offer|want)-(\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def unmatched_rows(*, session: Session, run: MatchRun, locale: str) -> list[Unma
     def taker(site: str) -> Markup:
         factory = factories.get(_listing(site))
         if factory is None:  # a listing deleted since, or an id this app did not write
-            return Markup(escape(_("a taker no longer listed")))
+            return escape(_("a taker no longer listed"))
         return factory_link(factory, locale)
 
     return [
@@ -84,11 +88,34 @@ def unmatched_rows(*, session: Session, run: MatchRun, locale: str) -> list[Unma
     ]  # fmt: skip
 
 
+def failure_words(*, session: Session, run: MatchRun, locale: str) -> Markup:
+    """Why the run failed, each listing the message names (`offer-85`) as its factory's."""
+    text = run_failure(run.message)
+    ids = {int(m[2]) for m in _SITE.finditer(text)}
+    factories = proposal_pages.listing_factories(session=session, listing_ids=list(ids))
+
+    def named(match: re.Match) -> Markup:
+        factory = factories.get(int(match[2]))
+        if factory is None:
+            return escape(_("a listing no longer kept"))
+        owner = factory_link(factory, locale)
+        number = link(url_for("listings.listing", listing_id=int(match[2])), f"#{match[2]}")
+        if match[1] == "offer":
+            return say("%(factory)s's offer", factory=owner) + " (" + number + ")"
+        return say("%(factory)s's want", factory=owner) + " (" + number + ")"
+
+    # the message's own text between the ids is escaped by the join
+    pieces, last = [], 0
+    for match in _SITE.finditer(text):
+        pieces += [text[last : match.start()], named(match)]
+        last = match.end()
+    return escape("").join([*pieces, text[last:]])
+
+
 def factory_link(factory: Factory, locale: str) -> Markup:
     """The factory's name in the reader's language, linked to its page."""
     name = factory.name if locale == "ko" else factory.name_en or factory.name
-    href = url_for("listings.factory", factory_id=factory.id)
-    return Markup('<a href="{}">{}</a>').format(href, name)
+    return link(url_for("listings.factory", factory_id=factory.id), name)
 
 
 def _sites(detail: dict[str, Any] | None) -> list[str]:

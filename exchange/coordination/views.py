@@ -207,7 +207,8 @@ def _run_page(the_run: MatchRun, p: Park, status: int = 200):
         "coordination/run.html", run=the_run, park=p, rows=rows,
         unmatched=run_page.unmatched_rows(session=s, run=the_run, locale=locale),
         totals=run_page.totals(the_run, rows), stages=reasons.STAGES,
-        failure=reasons.run_failure(the_run.message) if the_run.status == "failed" else "",
+        failure=run_page.failure_words(session=s, run=the_run, locale=locale)
+        if the_run.status == "failed" else "",
         network=run_page.network(rows, locale, _("Exchanges proposed by run #%(id)s", id=the_run.id)),
         creator=proposal_pages.run_creators(session=s, runs=[the_run]).get(the_run.created_by_id),
         form=DecisionForm(), catalogue=catalogue.load(), statuses=reasons.PROPOSAL_STATUSES,

@@ -94,8 +94,12 @@ def test_a_coordinator_runs_the_matcher_and_approves(person, shoot, live_app: Li
     assert cells(rows.nth(1))[1:8] == ["안산석고보드(주)", "30", "3.7 km 트럭", "−12", "2,158",
                                        "2,640", "4,786"]  # fmt: skip
     unmatched = page.locator("table.list").last.locator("tr").nth(1)
+    # the matcher names the taker whose room went to better uses: the nearer plant
     assert cells(unmatched)[1:] == [
-        "10", "수요 공장의 용량이 더 많이 절감하는 교환에 모두 배정되었습니다"]  # fmt: skip
+        "10", "수요 공장이 가득 찼습니다: 안산석고보드(주)의 수용량은 더 많이 줄이는 교환에 "
+        "배정되었습니다"]  # fmt: skip
+    expect(unmatched.get_by_role("link", name="안산석고보드(주)")).to_have_attribute(
+        "href", re.compile(r"^/factories/\d+$"))
 
     public = person()
     public.goto(f"{live_app.base_url}/parks/e2e-park")

@@ -378,8 +378,11 @@ def test_markup_is_trusted_only_where_it_was_built_escaped():
         for line in path.read_text(encoding="utf-8").splitlines()
         if re.search(r"\|\s*safe\b|Markup\(|autoescape\s+false", line)
     )
-    # and two links built from url_for() and our own translations, put into a translated sentence
+    # and two links built from url_for() and our own translations, put into a translated sentence;
+    # reasons.py: `say` (our own translated sentence, every value escaped) and `link` (a link
+    # whose href and text are both escaped by Markup.format), naming takers in the run's reasons
     assert places == {"templates/public/park.html": 3, "exchange/coordination/run_page.py": 1,
+                      "exchange/coordination/reasons.py": 2,
                       "templates/api/docs.html": 1, "templates/auth/_tokens.html": 1}  # fmt: skip
 
 

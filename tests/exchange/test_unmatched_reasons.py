@@ -80,7 +80,7 @@ def test_a_forbidden_pair_says_who_turned_it_down(app):
                      f"coordinator), {PLANT} (declined)")  # fmt: skip
     korean = _words(app, "ko", "forbidden", {"pairs": ["want-9"]}, source="offer-1",
                     refusals={("offer-1", "want-9"): "rejected"})
-    assert korean == f"이 제공을 받을 수 있는 곳은 모두 거절되었습니다: {PLANT} (코디네이터가 거부함)"
+    assert korean == f"이 제공을 받을 수 있는 곳은 모두 반려 또는 거절되었습니다: {PLANT} (코디네이터가 반려함)"
 
 
 @pytest.mark.parametrize(("detail", "why"), [
@@ -116,7 +116,7 @@ def test_a_rejected_pair_is_named_with_its_factory_in_the_next_run(app, client, 
     assert sink_id(want.id) not in page and not re.search(r"\b(offer|want)-\d", page)
     korean = client.get(f"/coordination/runs/{second.id}?lang=ko").get_data(as_text=True)
     korean_b = f'<a href="/factories/{world.factory_b.id}">Factory B</a>'
-    assert f"이 제공을 받을 수 있는 곳은 모두 거절되었습니다: {korean_b} (코디네이터가 거부함)" in korean
+    assert f"이 제공을 받을 수 있는 곳은 모두 반려 또는 거절되었습니다: {korean_b} (코디네이터가 반려함)" in korean
 
 
 def test_an_old_run_without_details_still_renders(app, client, session, world):
@@ -140,3 +140,25 @@ def test_an_old_run_without_details_still_renders(app, client, session, world):
     assert "The figures behind this reason were not recorded with this run." in page
     assert ">33.333<" in page and "33.33333" not in page  # tonnes as the listing gave them
     assert f'href="/factories/listings/{offer.id}"' in page  # the row links its listing
+
+
+def test_a_failed_runs_message_names_listings_by_their_factory(app, client, session, world):
+    with app.test_request_context():
+        offer = _listing(session, world.factory_a, world.manager_a, kind="offer",
+                         material="fgd-gypsum", tonnes_per_month="10")  # fmt: skip
+        want = _listing(session, world.factory_b, world.manager_b, kind="want",
+                        material="fgd-gypsum", tonnes_per_month="10")  # fmt: skip
+    message = (f'matcher: locked[0]: the pair offer-{offer.id} -> want-{want.id} is not an arc; '
+               'sink "want-99999" <b>')  # fmt: skip
+    run = MatchRun(park_id=world.park.id, status=RunStatus.failed, options={}, message=message)
+    session.add(run)
+    session.commit()
+    sign_in(client, world.coordinator)
+    page = client.get(f"/coordination/runs/{run.id}?lang=en").get_data(as_text=True)
+    a = f'<a href="/factories/{world.factory_a.id}">Factory A</a>'
+    b = f'<a href="/factories/{world.factory_b.id}">Factory B</a>'
+    assert (f"the pair {a}'s offer (<a href=\"/factories/listings/{offer.id}\">#{offer.id}</a>) "
+            f"-&gt; {b}'s want (<a href=\"/factories/listings/{want.id}\">#{want.id}</a>)"
+            in page)  # fmt: skip
+    assert "sink &#34;a listing no longer kept&#34; &lt;b&gt;" in page  # escaped, never raw
+    assert not re.search(r"\b(offer|want)-\d", page)

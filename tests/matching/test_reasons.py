@@ -6,10 +6,14 @@ Instances sit on the equator, where a degree of longitude is 111.195 km great ci
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
-from plan_check import example, km_between
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from plan_check import example, km_between, reference_arcs
+from test_random_problems import problems
 
 from matching import load_problem, solve
 
@@ -150,3 +154,81 @@ def test_no_hazardous_permit_names_the_nearest_accepting_sink():
     plan = _solve([_source("acid", 0, 10, hazardous=True)],
                   [_sink("far", 0.2, 50), _sink("near", 0.1, 50)])  # fmt: skip
     assert _reasons(plan) == [("acid", 10.0, "no-hazardous-permit", {"sink": "near"})]
+
+
+def _reference_reason(problem, plan, u) -> str:
+    """The contract's table, pair by pair, written apart from matching/unmatched.py."""
+    src = next(s for s in problem.sources if s.id == u.source)
+    sinks = [k for k in problem.sinks if src.material in k.accepts]
+    checks = [
+        ("no-sink-accepts", lambda k: True),
+        ("no-hazardous-permit", lambda k: not src.hazardous or k.hazardous_permit),
+        ("quality-mismatch", lambda k: all(_within(src.properties.get(p), b)
+                                           for p, b in k.requirements.items())),
+        ("no-common-mode", lambda k: any(m in k.modes for m in src.modes)),
+        ("beyond-distance", lambda k: (src.id, k.id) in rules_only),
+        ("forbidden", lambda k: (src.id, k.id) in arcs),
+        ("not-worth-transport", lambda k: arcs[src.id, k.id] < 0),
+    ]  # fmt: skip
+    rules_only = reference_arcs(dataclasses.replace(problem, forbidden=()))
+    arcs = reference_arcs(problem)
+    for reason, passes in checks:
+        sinks = [k for k in sinks if passes(k)]
+        if not sinks:
+            return reason
+    spare = {s.sink: s.spare_t for s in plan.sinks}
+    used = {(e.source, e.sink) for e in plan.exchanges}
+    room = [k for k in sinks if spare[k.id] >= 1e-6]
+    if not room:
+        return "sinks-full"
+    options = problem.options
+    lot = [k for k in room if (src.id, k.id) in used
+           or min(u.tonnes, spare[k.id]) >= options.min_lot_t - 1e-9]  # fmt: skip
+    if not lot:
+        return "below-min-lot"
+    partners = {}
+    for e in plan.exchanges:
+        partners[e.source] = partners.get(e.source, 0) + 1
+        partners[e.sink] = partners.get(e.sink, 0) + 1
+    src_full = (options.max_partners_per_source is not None
+                and partners.get(src.id, 0) >= options.max_partners_per_source)  # fmt: skip
+    free = [k for k in lot if (src.id, k.id) in used or not src_full and (
+        options.max_partners_per_sink is None
+        or partners.get(k.id, 0) < options.max_partners_per_sink)]  # fmt: skip
+    return "partner-limit" if not free else "sinks-full"
+
+
+def _within(value, bounds) -> bool:
+    low, high = bounds
+    return value is not None and (low is None or value >= low) and (high is None or value <= high)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.sampled_from([0, 0, 1, 5, 20]), st.sampled_from([None, None, 1, 2]),
+       st.sampled_from([None, None, 1, 2]))  # fmt: skip
+def test_every_reason_is_the_first_of_the_contracts_table(data, lot, per_source, per_sink):
+    data["options"] = {"min_lot_t": lot, "max_partners_per_source": per_source,
+                       "max_partners_per_sink": per_sink}  # fmt: skip
+    problem = load_problem(data)
+    plan = solve(problem)
+    for u in plan.unmatched:
+        assert u.reason == _reference_reason(problem, plan, u), u
+        assert isinstance(u.detail, dict)
+        if u.reason == "forbidden":
+            assert u.detail["pairs"] and {(u.source, k) for k in u.detail["pairs"]} <= {
+                (p.source, p.sink) for p in problem.forbidden}
+        if u.reason == "below-min-lot":
+            assert u.detail["min_lot_t"] == lot
+        if u.reason == "partner-limit":
+            assert u.detail["limit"] == (per_sink if "sink" in u.detail else per_source)
+
+
+def test_a_plan_written_before_details_reads_with_none():
+    from matching import Plan
+
+    old = {"format": "symbiosis-plan/1", "status": "optimal", "objective_kg_co2e": 0.0,
+           "baseline_kg_co2e": 600.0, "saved_kg_co2e": 0.0,
+           "unmatched": [{"source": "S2", "tonnes": 30, "reason": "beyond-distance"}]}  # fmt: skip
+    (u,) = Plan.from_json(old).unmatched
+    assert (u.source, u.reason, u.detail) == ("S2", "beyond-distance", None)
+    assert Plan.from_json(Plan.from_json(old).to_json()).unmatched[0].detail is None
