@@ -229,6 +229,11 @@ class MatchRun(SQLModel, table=True):
     finished_at: datetime | None = None
     worker: str = Field(default="", max_length=120)
     retry_of_id: int | None = Field(default=None, foreign_key="matchrun.id")
+    # the month the run plans for (its first day, in the park's zone); None: runs from before
+    month: date | None = None
+    # what the page tells beside the plan: {"conflicts": [...], "unavailable": [...],
+    # "summary": {...}} (services.problems.RunNotes, services.runs.store_plan)
+    notes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
 
 
 class Proposal(SQLModel, table=True):
@@ -252,6 +257,14 @@ class Proposal(SQLModel, table=True):
     status: str = Field(default=ProposalStatus.proposed, max_length=12, index=True)
     offer_accepted_at: datetime | None = None
     want_accepted_at: datetime | None = None
+    # a listing was taken below what this exchange carries, and its manager confirmed it
+    needs_attention: bool = False
+    # a rejected or declined pair: "not now" is proposed again after `refused_until` (a month's
+    # first day); "never" (or a refusal from before this rule) stays out until a coordinator
+    # lifts the ban (`ban_lifted_at`, logged with who and why)
+    refusal: str = Field(default="", max_length=10)
+    refused_until: date | None = None
+    ban_lifted_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -29,8 +29,18 @@ from exchange.coordination.forms import DecisionForm, RunForm
 from exchange.forms import choices
 from exchange.mail import mail_managers
 from exchange.models import MatchRun, Park, Proposal, Role
+from exchange.park_calendar import next_month
 from exchange.security import roles_required
-from exchange.services import access, factories, listings, proposal_pages, proposals, runs, users
+from exchange.services import (
+    access,
+    factories,
+    listings,
+    proposal_pages,
+    proposals,
+    run_options,
+    runs,
+    users,
+)
 
 bp = Blueprint("coordination", __name__)
 
@@ -148,7 +158,7 @@ def run_list():
 def new_run():
     s = db.session()
     p = _park()
-    form = RunForm()
+    form = RunForm(data=None if request.method == "POST" else _run_form_start(s, p))
     if form.validate_on_submit():
         try:
             run = runs.queue_run(session=s, park=p, user=current_user, options=form.options())
@@ -159,6 +169,13 @@ def new_run():
         return redirect(url_for("coordination.run", run_id=run.id))
     status = 422 if form.errors else 200
     return render_template("coordination/run_form.html", form=form, park=p), status
+
+
+def _run_form_start(s, p: Park) -> dict:
+    """The park's last options (the defaults before its first run), for its next month."""
+    last = runs.last_options(session=s, park_id=p.id)
+    start = run_options.options_to_raw(last) if last else {}
+    return start | {"month": f"{next_month(p):%Y-%m}"}
 
 
 def _busy_page(form: RunForm, p: Park):
@@ -186,7 +203,10 @@ def _run_page(the_run: MatchRun, p: Park, status: int = 200):
         "coordination/run.html", run=the_run, park=p, rows=rows,
         unmatched=run_page.unmatched_rows(session=s, run=the_run, locale=locale),
         totals=run_page.totals(the_run, rows), stages=reasons.STAGES,
-        failure=reasons.run_failure(the_run.message) if the_run.status == "failed" else "",
+        failure=run_page.without_site_ids(reasons.run_failure(the_run.message), session=s,
+                                          locale=locale) if the_run.status == "failed" else "",
+        conflicts=run_page.conflict_rows(session=s, run=the_run),
+        unavailable=run_page.unavailable_rows(session=s, run=the_run),
         network=run_page.network(rows, locale, _("Exchanges proposed by run #%(id)s", id=the_run.id)),
         creator=proposal_pages.run_creators(session=s, runs=[the_run]).get(the_run.created_by_id),
         form=DecisionForm(), catalogue=catalogue.load(), statuses=reasons.PROPOSAL_STATUSES,

@@ -20,6 +20,7 @@ from exchange.models import (
     RunStatus,
     utcnow,
 )
+from exchange.park_calendar import next_month
 from exchange.services import proposals, runs, users
 from exchange.services.listing_input import parse_listing
 from exchange.services.listings import create_listing, update_listing
@@ -203,7 +204,10 @@ def test_status_json_fails_a_run_whose_worker_is_gone(app, client, session, worl
     assert response.status_code == 302
     session.expire_all()
     retry = session.exec(select(MatchRun).where(MatchRun.retry_of_id == run.id)).one()
-    assert retry.options == {"min_lot_t": 1} and retry.status == RunStatus.queued
+    # a run from before runs had months plans the park's next month
+    month = next_month(world.park)
+    assert retry.options == {"min_lot_t": 1, "month": month.isoformat()}
+    assert (retry.month, retry.status) == (month, RunStatus.queued)
 
 
 def test_approving_beyond_the_offer_is_409_and_writes_nothing(client, session, world, scene):
