@@ -153,6 +153,9 @@ class Listing(SQLModel, table=True):
     steadiness: str = Field(default=Steadiness.continuous, max_length=20)
     available_from: date | None = None
     available_until: date | None = None
+    # a one-off lot entered as its total: tonnes_per_month is then the total spread evenly over
+    # the calendar months its dates touch (services.listing_input.lot_months)
+    lot_tonnes: float | None = None
     hazardous: bool = False
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     requirements: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

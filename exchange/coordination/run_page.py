@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from exchange import catalogue
 from exchange.coordination.reasons import unmatched_words
+from exchange.i18n import format_number
 from exchange.models import Factory, Listing, MatchRun, Proposal, UnmatchedOffer
 from exchange.network import Edge, Node, network_svg
 from exchange.services import proposal_pages, proposals, runs
@@ -164,3 +165,21 @@ def network(rows: list[ProposalRow], locale: str, title: str) -> Markup:
                           f"{row.proposal.tonnes_per_month:,.1f} t"))  # fmt: skip
     legend = {key: g.get(locale, g.get("en", key)) for key, g in cat.groups.items()}
     return Markup(network_svg(list(nodes.values()), edges, legend=legend, title=title))
+
+
+def options_words(options: dict[str, Any], locale: str) -> str:
+    """A run's options in a line, so runs can be compared on the runs list."""
+    o, parts = options or {}, []
+    if o.get("min_lot_t"):
+        parts.append(_("smallest lot %(t)s t", t=format_number(o["min_lot_t"])))
+    if o.get("max_partners_per_source"):
+        parts.append(_("at most %(n)s takers per offer", n=o["max_partners_per_source"]))
+    if o.get("max_partners_per_sink"):
+        parts.append(_("at most %(n)s suppliers per want", n=o["max_partners_per_sink"]))
+    truck = (o.get("modes") or {}).get("truck")
+    if truck:
+        parts.append(_("truck %(f)s kg CO2e/t-km", f=format_number(truck["kg_co2e_per_tkm"], 3)))
+    cat = catalogue.load()
+    names = [m.name(locale) if (m := cat.get(k)) else k for k in o.get("materials") or []]
+    parts.append(", ".join(names) if names else _("all materials"))
+    return " · ".join(parts)

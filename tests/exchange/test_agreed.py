@@ -279,3 +279,47 @@ def test_the_oldest_agreed_exchange_keeps_its_tonnes_first(app, session, world, 
         (want_r.id, 20.0, 10.0)]  # fmt: skip
     held = session.exec(select(Proposal).where(col(Proposal.status).in_(["approved", "active"])))
     assert len(list(held)) == 2
+
+
+def test_on_the_demo_park_an_offer_lowered_below_its_exchange_no_longer_fails_runs(
+    app, session
+):
+    """The report: on the demo park (twelve running exchanges), one offer lowered below its
+    exchange made every later run fail with "locked tonnes from source offer-85 exceed its
+    tonnes"."""
+    from datetime import date
+
+    from exchange.models import Park, Role
+    from exchange.seed import load_demo
+    from exchange.services.listing_input import listing_to_raw
+    from exchange.services.listings import update_listing
+
+    with app.test_request_context():
+        load_demo(session=session, history=True, today=date(2026, 11, 20))
+        session.commit()
+        park = session.exec(select(Park)).one()
+        coordinator = session.exec(select(User).where(User.role == Role.coordinator)).first()
+        active = list(session.exec(
+            select(Proposal).where(Proposal.status == ProposalStatus.active)
+            .order_by(col(Proposal.tonnes_per_month).desc(), col(Proposal.id))
+        ))  # fmt: skip
+        # the largest exchange of an offer that has no other: all it loses is its own
+        exchange = next(p for p in active if [x.offer_id for x in active].count(p.offer_id) == 1)
+        offer = session.get(Listing, exchange.offer_id)
+        held = exchange.tonnes_per_month
+        raw = listing_to_raw(offer) | {"tonnes_per_month": str(held / 2)}
+        update_listing(session=session, listing=offer, listing_in=parse_listing(raw),
+                       user=coordinator, confirm=True)  # fmt: skip
+        session.commit()
+    run = runs.queue_run(session=session, park=park, user=coordinator, options={})
+    session.commit()
+    assert worker.work_once(app, "test") is True
+    session.expire_all()
+    run = session.get(MatchRun, run.id)
+    assert run.status == RunStatus.done, run.message
+    [conflict] = run.notes["conflicts"]
+    assert (conflict["proposals"], conflict["agreed"], conflict["counted"]) == (
+        [exchange.id], held, held / 2)  # fmt: skip
+    locked = {(x["source"], x["sink"]): x["tonnes"] for x in run.problem["locked"]}
+    assert len(locked) == 12
+    assert locked[(f"offer-{offer.id}", f"want-{exchange.want_id}")] == held / 2

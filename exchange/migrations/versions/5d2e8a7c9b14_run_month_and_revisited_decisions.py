@@ -1,4 +1,5 @@
-"""a run's month and notes; exchanges needing attention; refusals for a while or for ever
+"""a run's month and notes; exchanges needing attention; refusals for a while or for ever;
+a one-off lot's total tonnes
 
 Revision ID: 5d2e8a7c9b14
 Revises: 3c1d2e4f5a6b
@@ -16,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("listing", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("lot_tonnes", sa.Float(), nullable=True))
     with op.batch_alter_table("matchrun", schema=None) as batch_op:
         batch_op.add_column(sa.Column("month", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("notes", sa.JSON(), nullable=True))
@@ -39,3 +42,5 @@ def downgrade() -> None:
     with op.batch_alter_table("matchrun", schema=None) as batch_op:
         batch_op.drop_column("notes")
         batch_op.drop_column("month")
+    with op.batch_alter_table("listing", schema=None) as batch_op:
+        batch_op.drop_column("lot_tonnes")
