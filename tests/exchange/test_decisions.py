@@ -135,3 +135,16 @@ def test_the_api_says_not_now_or_never(app, client, session, world, proposed, to
     lifted = client.post(f"/api/v1/proposals/{proposed.id}/lift", json={"comment": "agreed now"},
                          headers=headers)  # fmt: skip
     assert lifted.status_code == 200 and lifted.get_json()["ban_lifted_at"] is not None
+
+
+def test_the_confirmation_speaks_korean(client, session, world, proposed):
+    sign_in(client, world.coordinator)
+    with client.session_transaction() as sess:
+        sess["lang"] = "ko"
+    html = client.post(f"/coordination/proposals/{proposed.id}/reject").get_data(as_text=True)
+    for korean in ("이 제안을 거절할까요?", "지금은 아님: 정한 달 이후 다시 제안",
+                   "다시 제안하지 않음(코디네이터가 해제할 때까지)", "예, 거절합니다", "월 80 t"):  # fmt: skip
+        assert korean in html, korean
+    body = html.split("<main", 1)[1].split("</main>")[0]
+    for english in ("Reject", "Not now", "Never", "Comment", "Cancel", "a month"):
+        assert english not in body, english

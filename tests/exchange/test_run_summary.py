@@ -10,6 +10,7 @@ agreed P -> Q carries 80 t, 12 t CO2e. The baseline is P's 100 t disposed of at 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from exchange.models import Factory, RunStatus
@@ -54,6 +55,15 @@ def test_new_and_agreed_are_shown_apart_with_the_baseline_explained(
             "15 t CO2e a month; the saving can exceed the baseline") in html  # fmt: skip
     assert "for 2027-03" in html
     assert "kg CO2e" not in html.split("Offers left unmatched")[0]  # one unit: t CO2e
+
+    with client.session_transaction() as sess:
+        sess["lang"] = "ko"
+    korean = client.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
+    assert "기준선: 월 10 t CO2e." in korean and "월 15 t CO2e를 줄입니다" in korean
+    summary = re.sub(r"<[^>]+>", " ", korean.split("run-summary", 1)[1].split("<h2>", 1)[0])
+    assert not [w for w in ("new", "agreed", "Baseline", "saving", "month") if w in summary]
+    with client.session_transaction() as sess:
+        sess["lang"] = "en"
 
     listed = client.get(f"/coordination/runs?park={world.park.id}").get_data(as_text=True)
     row = listed.split(f">#{run.id}</a>")[1].split("</tr>")[0]
