@@ -83,7 +83,7 @@ class StageClock:
                     watch.add_to(clock.figures, "explain")
 
         patches = [
-            (worker, "build_problem", self.wrap("build", worker.build_problem)),
+            (worker, "build_run_problem", self.wrap("build", worker.build_run_problem)),
             (worker, "load_problem", self.wrap("load", worker.load_problem)),
             (worker, "solve", self.wrap("solve", worker.solve)),
             (worker, "Explainer", TimedExplainer),
