@@ -148,3 +148,22 @@ def test_the_confirmation_speaks_korean(client, session, world, proposed):
     body = html.split("<main", 1)[1].split("</main>")[0]
     for english in ("Reject", "Not now", "Never", "Comment", "Cancel", "a month"):
         assert english not in body, english
+
+
+def test_the_back_field_of_a_refusal_only_chooses_between_two_pages(
+    app, client, session, world, proposed
+):
+    """RefusalForm.back (test_security lists the fields that carry ids or pages)."""
+    from exchange.park_calendar import park_today
+
+    sign_in(client, world.coordinator)
+    this_month = f"{park_today(world.park):%Y-%m}"
+    confirm = {"confirm": "1", "refusal": "not-now", "until": this_month}
+    evil = client.post(f"/coordination/proposals/{proposed.id}/reject",
+                       data=confirm | {"back": "https://evil.example/"})  # fmt: skip
+    assert evil.headers["Location"] == f"/coordination/proposals/{proposed.id}"
+    run = run_park(app, session, world)  # next month: the pair is back
+    [again] = runs.run_proposals(session=session, run_id=run.id)
+    back = client.post(f"/coordination/proposals/{again.id}/reject",
+                       data=confirm | {"back": "run"})  # fmt: skip
+    assert back.headers["Location"] == f"/coordination/runs/{run.id}#proposal-{again.id}"
