@@ -68,7 +68,7 @@ class StageClock:
     @contextmanager
     def installed(self) -> Iterator[None]:
         patches = [
-            (worker, "build_problem", self.wrap("build", worker.build_problem)),
+            (worker, "build_run_problem", self.wrap("build", worker.build_run_problem)),
             (worker, "load_problem", self.wrap("load", worker.load_problem)),
             (worker, "solve", self.wrap("solve", worker.solve)),
             (runs, "store_plan", self.wrap("store", runs.store_plan)),

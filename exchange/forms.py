@@ -6,7 +6,7 @@ import math
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, ValidationError
+from wtforms import HiddenField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from exchange.services.field_reader import InvalidInput, normal_text
@@ -62,3 +62,35 @@ class CheckedForm(NormalisedForm):
                 self[name].errors = list(self[name].errors) + [message]
             return False
         return ok
+
+
+class RefusalForm(CheckedForm):
+    """A reject (coordinator) or decline (factory), confirmed: "not now" up to a month, or
+    "never". The rules are in services.proposal_input.parse_refusal, shared with the API.
+    `this_month` (the park's) must be set before validating."""
+
+    refusal = RadioField(_l("For how long"), validate_choice=False,
+                         choices=choices([("not-now", _l("Not now: propose it again after a month")),
+                                          ("never", _l("Never, unless a coordinator lifts the ban"))]))  # fmt: skip
+    until = StringField(_l("Kept out up to the month (YYYY-MM), included"),
+                        render_kw={"placeholder": "YYYY-MM"})
+    comment = TextAreaField(_l("Comment"))
+    back = HiddenField()
+    this_month = None
+
+    def check(self):
+        from exchange.services.proposal_input import parse_refusal
+
+        return parse_refusal({"refusal": self.refusal.data, "until": self.until.data,
+                              "comment": self.comment.data}, this_month=self.this_month)  # fmt: skip
+
+
+class LiftBanForm(CheckedForm):
+    """A coordinator lets a refused pair be proposed again, saying why."""
+
+    comment = TextAreaField(_l("Why may it be proposed again?"))
+
+    def check(self):
+        from exchange.services.proposal_input import parse_reason
+
+        return parse_reason({"comment": self.comment.data})

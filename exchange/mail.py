@@ -54,6 +54,10 @@ def notification_words(text: str) -> str:
             "The coordinator approved an exchange for your factory: please accept or decline it."
         ),
         "exchange-active": _("Both factories accepted: the exchange is active."),
+        "agreed-tonnes-lowered": _(
+            "A listing of this exchange was lowered below its agreed tonnes: the exchange needs "
+            "attention."
+        ),
     }.get(text, text)
 
 

@@ -168,6 +168,9 @@ class Listing(SQLModel, table=True):
     steadiness: str = Field(default=Steadiness.continuous, max_length=20)
     available_from: date | None = None
     available_until: date | None = None
+    # a one-off lot entered as its total: tonnes_per_month is then the total spread evenly over
+    # the calendar months its dates touch (services.listing_input.lot_months)
+    lot_tonnes: float | None = None
     hazardous: bool = False
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     requirements: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
@@ -244,6 +247,11 @@ class MatchRun(SQLModel, table=True):
     finished_at: datetime | None = None
     worker: str = Field(default="", max_length=120)
     retry_of_id: int | None = Field(default=None, foreign_key="matchrun.id")
+    # the month the run plans for (its first day, in the park's zone); None: runs from before
+    month: date | None = None
+    # what the page tells beside the plan: {"conflicts": [...], "unavailable": [...],
+    # "summary": {...}} (services.problems.RunNotes, services.runs.store_plan)
+    notes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
 
 
 class Proposal(SQLModel, table=True):
@@ -267,6 +275,14 @@ class Proposal(SQLModel, table=True):
     status: str = Field(default=ProposalStatus.proposed, max_length=12, index=True)
     offer_accepted_at: datetime | None = None
     want_accepted_at: datetime | None = None
+    # a listing was taken below what this exchange carries, and its manager confirmed it
+    needs_attention: bool = False
+    # a rejected or declined pair: "not now" is proposed again after `refused_until` (a month's
+    # first day); "never" (or a refusal from before this rule) stays out until a coordinator
+    # lifts the ban (`ban_lifted_at`, logged with who and why)
+    refusal: str = Field(default="", max_length=10)
+    refused_until: date | None = None
+    ban_lifted_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from exchange.models import MatchRun, Park, RunStatus, utcnow
 from exchange.services import runs
-from exchange.services.problems import build_problem
+from exchange.services.problems import build_run_problem
 from matching import ProblemError, SolverError, load_problem, solve
 
 log = logging.getLogger(__name__)
@@ -67,10 +67,12 @@ def _execute(engine: Engine, run_id: int) -> None:
     with Session(engine, expire_on_commit=False) as s:
         run = s.get(MatchRun, run_id)
         park = s.get(Park, run.park_id)
-        problem, versions = build_problem(session=s, park=park, options=run.options)
+        built = build_run_problem(session=s, park=park, options=run.options,
+                                  month=run.month or runs.run_month(park, run.options))
+        problem, versions = built.problem, built.versions
         if not runs.set_stage(session=s, run_id=run_id, status=RunStatus.solving,
                               expect=RunStatus.building, problem=problem,
-                              listing_versions=versions):  # fmt: skip
+                              listing_versions=versions, notes=built.notes()):  # fmt: skip
             return _lost(run_id, RunStatus.building)
         s.commit()
     plan = solve(load_problem(problem), time_limit_s=run.options.get("time_limit_s"))
@@ -90,6 +92,8 @@ def _execute(engine: Engine, run_id: int) -> None:
         if not runs.set_stage(session=s, run_id=run_id, status=RunStatus.done,
                               expect=RunStatus.storing, message=str(count),
                               plan=plan_dict, finished_at=utcnow(),
+                              notes={**(run.notes or {}),
+                                     "summary": runs.plan_summary(problem, plan_dict)},
                               baseline_kg_co2e=plan.baseline_kg_co2e,
                               objective_kg_co2e=plan.objective_kg_co2e,
                               saved_kg_co2e=plan.saved_kg_co2e):  # fmt: skip

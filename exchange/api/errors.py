@@ -34,11 +34,13 @@ class ApiError(Exception):
     a person can read; `field` names the input that was refused."""
 
     def __init__(self, status: int, message: str, *, code: str | None = None,
-                 field: str | None = None, errors: list[tuple[str, str]] | None = None):  # fmt: skip
+                 field: str | None = None, errors: list[tuple[str, str]] | None = None,
+                 details: dict | None = None):  # fmt: skip
         super().__init__(message)
         self.status, self.message = status, message
         self.code = code or CODES.get(status, "error")
         self.field, self.errors = field, errors or []
+        self.details = details or {}  # more facts a program may act on, e.g. the exchanges
 
     @classmethod
     def invalid(cls, bad: InvalidInput) -> ApiError:
@@ -48,7 +50,8 @@ class ApiError(Exception):
 
 
 def error_response(error: ApiError, headers=None) -> Response:
-    body = {"code": error.code, "message": error.message, "field": error.field}
+    body = {"code": error.code, "message": error.message, "field": error.field,
+            **getattr(error, "details", {})}
     if error.errors:
         body["errors"] = [{"field": f, "message": m} for f, m in error.errors]
     response = jsonify(error=body)

@@ -5,7 +5,8 @@ rules (services.listing_input)."""
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -15,8 +16,10 @@ from exchange.api.auth import api_user
 from exchange.api.errors import ApiError
 from exchange.api.lists import check_fields, int_arg, json_body, page_args, page_body, text_arg
 from exchange.api.openapi import PAGE, doc, query
+from exchange.i18n import format_number
+from exchange.mail import mail_managers
 from exchange.models import Listing, ListingKind, ListingStatus
-from exchange.services import access, listings
+from exchange.services import access, agreed, listings
 from exchange.services.listing_input import (
     InvalidListing,
     ListingInput,
@@ -99,9 +102,43 @@ def update_listing(listing_id: int):
         raise ApiError(409, _("A withdrawn listing cannot be changed."), code="withdrawn")
     raw = listing_to_raw(item)
     raw.update(body)
-    listings.update_listing(session=s, listing=item, listing_in=_parsed(raw), user=user)
+    try:
+        listings.update_listing(session=s, listing=item, listing_in=_parsed(raw), user=user,
+                                confirm=_confirm())  # fmt: skip
+    except agreed.AgreedTonnesConflict as error:
+        raise _agreed_error(error) from None
     s.commit()
+    _mail_told(agreed.pop_told(s))
     return _dump(item)
+
+
+def _confirm() -> bool:
+    """`?confirm=true`: go below what agreed exchanges carry anyway."""
+    return request.args.get("confirm", "").lower() in ("1", "true", "yes")
+
+
+def _agreed_error(error: agreed.AgreedTonnesConflict) -> ApiError:
+    names = ", ".join(
+        _("#%(id)s with %(partner)s (%(tonnes)s t a month)", id=x.proposal.id,
+          partner=x.partner.name if get_locale().language == "ko" else x.partner.name_en
+          or x.partner.name, tonnes=format_number(x.proposal.tonnes_per_month))
+        for x in error.exchanges
+    )  # fmt: skip
+    message = _("This would leave %(left)s t a month, below the %(held)s t a month that agreed "
+                "exchanges carry: %(exchanges)s. Send it again with ?confirm=true to go ahead; "
+                "the exchanges are then marked as needing attention and the coordinator and "
+                "the partner factories are told.", left=format_number(error.tonnes),
+                held=format_number(error.held), exchanges=names)  # fmt: skip
+    exchanges = [{"id": x.proposal.id, "tonnes_per_month": x.proposal.tonnes_per_month,
+                  "partner_factory_id": x.partner.id} for x in error.exchanges]  # fmt: skip
+    return ApiError(409, message, code="agreed-tonnes",
+                    details={"held_tonnes": error.held, "exchanges": exchanges})
+
+
+def _mail_told(told) -> None:
+    app = current_app._get_current_object()
+    for proposal, people in told:
+        mail_managers(app, people, agreed.NOTICE, proposal.id)
 
 
 STATUS_ACTIONS = {
@@ -118,8 +155,12 @@ def change_status(listing_id: int, action: str):
     s, user = db.session(), api_user()
     item, _fac = access.get_listing(session=s, user=user, listing_id=listing_id, change=True)
     try:
-        listings.set_status(session=s, listing=item, status=STATUS_ACTIONS[action], user=user)
+        listings.set_status(session=s, listing=item, status=STATUS_ACTIONS[action], user=user,
+                            confirm=_confirm())  # fmt: skip
+    except agreed.AgreedTonnesConflict as error:
+        raise _agreed_error(error) from None
     except ValueError:
         raise ApiError(409, _("A withdrawn listing cannot be changed."), code="withdrawn") from None
     s.commit()
+    _mail_told(agreed.pop_told(s))
     return _dump(item)

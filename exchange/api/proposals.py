@@ -23,9 +23,15 @@ from exchange.api.openapi import PAGE, doc, query
 from exchange.coordination.reasons import refusal
 from exchange.mail import mail_managers
 from exchange.models import Park, Proposal, ProposalStatus, Role
+from exchange.park_calendar import park_today
 from exchange.services import access, proposal_pages, proposals
 from exchange.services.field_reader import InvalidInput
-from exchange.services.proposal_input import parse_comment, parse_delivery
+from exchange.services.proposal_input import (
+    parse_comment,
+    parse_delivery,
+    parse_reason,
+    parse_refusal,
+)
 
 ALL = tuple(s.value for s in ProposalStatus)
 EXCHANGES = (ProposalStatus.active, ProposalStatus.suspended, ProposalStatus.ended)
@@ -89,6 +95,18 @@ def _comment() -> str:
         raise ApiError.invalid(bad) from None
 
 
+def _refusal(item: Proposal):
+    """A reject's or decline's body: `refusal` "not-now" (with `until`, YYYY-MM) or "never"
+    (the default), and a comment."""
+    body = json_body()
+    check_fields(body, ("comment", "refusal", "until"))
+    this_month = park_today(db.session().get(Park, item.park_id)).replace(day=1)
+    try:
+        return parse_refusal(body, this_month=this_month, default="never")
+    except InvalidInput as bad:
+        raise ApiError.invalid(bad) from None
+
+
 def _refused(error: proposals.ProposalError, action: str) -> ApiError:
     db.session().rollback()
     return ApiError(409, refusal(error, action), code=error.code)
@@ -104,13 +122,14 @@ def decide(proposal_id: int, action: str):
     item, _sides = _proposal(proposal_id)
     if user.role == Role.manager:
         raise Forbidden()
-    comment = _comment()
     managers = []
     try:
         if action == "approve":
-            managers = proposals.approve(session=s, proposal=item, user=user, comment=comment)
+            managers = proposals.approve(session=s, proposal=item, user=user, comment=_comment())
         else:
-            proposals.reject(session=s, proposal=item, user=user, comment=comment)
+            kind, until, comment = _refusal(item)
+            proposals.reject(session=s, proposal=item, user=user, comment=comment,
+                             refusal=kind, until=until)  # fmt: skip
     except proposals.ProposalError as error:
         raise _refused(error, action) from None
     s.commit()
@@ -128,10 +147,11 @@ def answer(proposal_id: int, action: str):
     item, sides = _proposal(proposal_id)
     if not sides:
         raise Forbidden()  # only the factories' own managers answer for them
-    comment = _comment()
+    kind, until, comment = _refusal(item) if action == "decline" else ("never", None, _comment())
     try:
         managers = proposals.answer(session=s, proposal=item, user=user, sides=sides,
-                                    action=action, comment=comment)  # fmt: skip
+                                    action=action, comment=comment, refusal=kind,
+                                    until=until)  # fmt: skip
     except proposals.ProposalError as error:
         raise _refused(error, action) from None
     s.commit()
@@ -146,6 +166,29 @@ def answer(proposal_id: int, action: str):
 def exchange_list():
     status = text_arg("status", [s.value for s in EXCHANGES])
     return _search((status,) if status else tuple(s.value for s in EXCHANGES))
+
+
+@bp.post("/proposals/<id:proposal_id>/lift")
+@doc(_l("The coordinator lets a rejected or declined pair be proposed again, saying why"),
+     tag="proposals", body=schemas.CommentSchema, answer=schemas.ProposalSchema,
+     conflict=True)  # fmt: skip
+def lift_ban(proposal_id: int):
+    s, user = db.session(), api_user()
+    item, _sides = _proposal(proposal_id)
+    if user.role == Role.manager:
+        raise Forbidden()
+    body = json_body()
+    check_fields(body, ("comment",))
+    try:
+        reason = parse_reason(body)
+    except InvalidInput as bad:
+        raise ApiError.invalid(bad) from None
+    try:
+        proposals.lift_ban(session=s, proposal=item, user=user, comment=reason)
+    except proposals.ProposalError as error:
+        raise _refused(error, "lift") from None
+    s.commit()
+    return schemas.ProposalSchema().dump(item)
 
 
 @bp.post("/exchanges/<id:proposal_id>/<any(suspend, resume, end):action>")

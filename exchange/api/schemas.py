@@ -78,6 +78,7 @@ class ListingSchema(Schema):
     steadiness = fields.String(required=True)
     available_from = fields.Date(allow_none=True, required=True)
     available_until = fields.Date(allow_none=True, required=True)
+    lot_tonnes = _nullable_float(required=True)
     hazardous = fields.Boolean(required=True)
     properties = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     requirements = fields.Dict(keys=fields.String(), values=fields.Dict(
@@ -114,6 +115,9 @@ def listing_input_schema(create: bool) -> type[Schema]:
             ["continuous", "monthly-batches", "one-off"])),
         "available_from": fields.Date(allow_none=True),
         "available_until": fields.Date(allow_none=True),
+        "lot_tonnes": _nullable_float(validate=validate.Range(min=0, min_inclusive=False),
+                                      metadata={"description": "a one-off lot's total tonnes: "
+                                                "the tonnes a month are it over its months"}),
         "hazardous": fields.Boolean(),
         "disposal_route": fields.String(allow_none=True, validate=validate.OneOf(
             [d.value for d in DisposalRoute])),
@@ -177,6 +181,9 @@ class RunOptionsSchema(Schema):
     scope = fields.String(validate=validate.OneOf(["all", "materials"]))
     materials = fields.List(fields.String(validate=validate.OneOf(sorted(
         catalogue.load().materials))))  # fmt: skip
+    month = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"),
+                          metadata={"example": "2027-01",
+                                    "description": "the month planned; blank: the park's next"})  # fmt: skip
 
 
 class RunSchema(Schema):
@@ -194,6 +201,10 @@ class RunSchema(Schema):
     started_at = fields.DateTime(allow_none=True, required=True)
     finished_at = fields.DateTime(allow_none=True, required=True)
     retry_of_id = fields.Integer(allow_none=True, required=True)
+    month = fields.Date(allow_none=True, required=True)
+    # conflicts, listings not available in the month, and the summary: new proposals and
+    # running (locked) exchanges apart (services.problems.BuiltProblem, services.runs)
+    notes = fields.Function(lambda r: r.notes or {}, required=True, metadata={"type": "object"})
 
 
 class ProposalSchema(Schema):
@@ -215,10 +226,18 @@ class ProposalSchema(Schema):
     offer_accepted_at = fields.DateTime(allow_none=True, required=True)
     want_accepted_at = fields.DateTime(allow_none=True, required=True)
     updated_at = fields.DateTime(required=True)
+    needs_attention = fields.Boolean(required=True)
+    refusal = fields.String(required=True, validate=validate.OneOf(["", "not-now", "never"]))
+    refused_until = fields.Date(allow_none=True, required=True)
+    ban_lifted_at = fields.DateTime(allow_none=True, required=True)
 
 
 class CommentSchema(Schema):
     comment = fields.String(validate=validate.Length(max=COMMENT_MAX))
+    refusal = fields.String(validate=validate.OneOf(["not-now", "never"]), metadata={
+        "description": "reject and decline: not-now (with until) or never (the default)"})
+    until = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"), metadata={
+        "example": "2027-03", "description": "not-now: runs up to this month leave the pair out"})
 
 
 class DeliveryInputSchema(Schema):

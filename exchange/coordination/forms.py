@@ -38,6 +38,8 @@ class RunForm(CheckedForm):
     rail_circuity = _number(
         _l("Rail: track distance per straight-line km"), DEFAULTS["rail_circuity"]
     )
+    month = StringField(_l("Month the run is for (YYYY-MM)"),
+                        render_kw={"placeholder": "YYYY-MM", "inputmode": "numeric"})
     scope = RadioField(_l("Which listings take part"), default="all", validate_choice=False,
                        choices=choices([("all", _l("All open listings")),
                                         ("materials", _l("Only these materials"))]))  # fmt: skip

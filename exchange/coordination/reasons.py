@@ -216,6 +216,8 @@ def refusal(error: ProposalError, action: str) -> str:
                  "month, and other exchanges already delivered %(held)s t into it.", **f)  # fmt: skip
     if error.code == "stale":
         return _("The offer or the want changed after this run: start a new run before approving.")
+    if error.code == "ban-lifted":
+        return _("The ban on this pair was lifted already.")
     if error.code == "wrong-status":
         return _("Someone else has already decided this proposal (now: %(status)s).",
                  status=status_name(error.facts.get("status", "")))  # fmt: skip

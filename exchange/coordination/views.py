@@ -26,11 +26,22 @@ from exchange import catalogue, db
 from exchange.auth.forms import InviteForm
 from exchange.coordination import reasons, run_page
 from exchange.coordination.forms import DecisionForm, RunForm
-from exchange.forms import choices
+from exchange.forms import LiftBanForm, RefusalForm, choices
 from exchange.mail import invitation_mail, mail_managers, send_mail
 from exchange.models import MatchRun, Park, Proposal, Role
+from exchange.park_calendar import next_month, park_today
 from exchange.security import roles_required
-from exchange.services import access, factories, listings, proposal_pages, proposals, runs, users
+from exchange.services import (
+    access,
+    factories,
+    listings,
+    proposal_pages,
+    proposals,
+    run_options,
+    runs,
+    users,
+)
+from exchange.services.problems import REFUSED, still_refused
 
 bp = Blueprint("coordination", __name__)
 
@@ -160,8 +171,10 @@ def run_list():
     creators = proposal_pages.run_creators(session=s, runs=page.items)
     counts = proposal_pages.proposal_counts(session=s, run_ids=[r.id for r in page.items])
     busy = runs.busy_run(session=s, park_id=p.id)
+    options = {r.id: run_page.options_words(r.options, str(get_locale())) for r in page.items}
     return render_template("coordination/runs.html", park=p, page=page, creators=creators,
-                           counts=counts, busy=busy, stages=reasons.STAGES)  # fmt: skip
+                           counts=counts, busy=busy, stages=reasons.STAGES,
+                           options=options)  # fmt: skip
 
 
 @bp.route("/runs/new", methods=["GET", "POST"])
@@ -169,7 +182,7 @@ def run_list():
 def new_run():
     s = db.session()
     p = _park()
-    form = RunForm()
+    form = RunForm(data=None if request.method == "POST" else _run_form_start(s, p))
     if form.validate_on_submit():
         try:
             run = runs.queue_run(session=s, park=p, user=current_user, options=form.options())
@@ -180,6 +193,13 @@ def new_run():
         return redirect(url_for("coordination.run", run_id=run.id))
     status = 422 if form.errors else 200
     return render_template("coordination/run_form.html", form=form, park=p), status
+
+
+def _run_form_start(s, p: Park) -> dict:
+    """The park's last options (the defaults before its first run), for its next month."""
+    last = runs.last_options(session=s, park_id=p.id)
+    start = run_options.options_to_raw(last) if last else {}
+    return start | {"month": f"{next_month(p):%Y-%m}"}
 
 
 def _busy_page(form: RunForm, p: Park):
@@ -209,6 +229,8 @@ def _run_page(the_run: MatchRun, p: Park, status: int = 200):
         totals=run_page.totals(the_run, rows), stages=reasons.STAGES,
         failure=run_page.failure_words(session=s, run=the_run, locale=locale)
         if the_run.status == "failed" else "",
+        conflicts=run_page.conflict_rows(session=s, run=the_run),
+        unavailable=run_page.unavailable_rows(session=s, run=the_run),
         network=run_page.network(rows, locale, _("Exchanges proposed by run #%(id)s", id=the_run.id)),
         creator=proposal_pages.run_creators(session=s, runs=[the_run]).get(the_run.created_by_id),
         form=DecisionForm(), catalogue=catalogue.load(), statuses=reasons.PROPOSAL_STATUSES,
@@ -272,7 +294,8 @@ def proposal(proposal_id: int):
     return _proposal_page(item, p)
 
 
-def _proposal_page(item: Proposal, p: Park, status: int = 200, form: DecisionForm | None = None):
+def _proposal_page(item: Proposal, p: Park, status: int = 200, form: DecisionForm | None = None,
+                   lift_form: LiftBanForm | None = None):  # fmt: skip
     s = db.session()
     return render_template(
         "coordination/proposal.html", proposal=item, park=p,
@@ -283,6 +306,8 @@ def _proposal_page(item: Proposal, p: Park, status: int = 200, form: DecisionFor
         used=proposal_pages.factors_used(session=s, proposal=item),
         form=form or DecisionForm(), catalogue=catalogue.load(),
         statuses=reasons.PROPOSAL_STATUSES, mode_name=reasons.mode_name,
+        lift_form=lift_form or LiftBanForm(),
+        banned=item.status in REFUSED and still_refused(item, None),
     ), status  # fmt: skip
 
 
@@ -291,6 +316,8 @@ def _proposal_page(item: Proposal, p: Park, status: int = 200, form: DecisionFor
 def decide(proposal_id: int, action: str):
     s = db.session()
     item, p = _proposal(proposal_id)
+    if action == "reject":
+        return _reject(item, p)
     form = DecisionForm()
     if not form.validate_on_submit():
         return _proposal_page(item, p, status=422, form=form)
@@ -309,9 +336,64 @@ def decide(proposal_id: int, action: str):
     return redirect(url_for("coordination.proposal", proposal_id=item.id))
 
 
+def _reject(item: Proposal, p: Park):
+    """Asks first: a reject says "not now" (up to a month) or "never"; confirmed, it is done."""
+    s = db.session()
+    form = RefusalForm(data=None if "confirm" in request.form else
+                       {"comment": request.form.get("comment", ""),
+                        "back": request.form.get("back", "")})  # fmt: skip
+    form.this_month = park_today(p).replace(day=1)
+    if "confirm" not in request.form or not form.validate_on_submit():
+        return _refuse_page(item, form, status=422 if form.errors else 200)
+    kind, until, comment = form.parsed
+    try:
+        proposals.reject(session=s, proposal=item, user=current_user, comment=comment,
+                         refusal=kind, until=until)  # fmt: skip
+    except proposals.ProposalError as error:
+        s.rollback()
+        flash(reasons.refusal(error, "reject"), "error")
+        return _proposal_page(item, p, status=409)
+    s.commit()
+    flash(_("The proposal was rejected; runs up to %(month)s will not propose it again.",
+            month=f"{until:%Y-%m}") if until else
+          _("The proposal was rejected; later runs will not propose it again."), "success")  # fmt: skip
+    if form.back.data == "run":
+        return redirect(url_for("coordination.run", run_id=item.run_id) + f"#proposal-{item.id}")
+    return redirect(url_for("coordination.proposal", proposal_id=item.id))
+
+
+def _refuse_page(item: Proposal, form: RefusalForm, status: int):
+    return render_template(
+        "refuse.html", proposal=item, form=form, heading=_("Reject this proposal?"),
+        confirm_label=_("Yes, reject it"), catalogue=catalogue.load(),
+        parties=proposal_pages.parties(session=db.session(), proposals=[item])[item.id],
+        action=url_for("coordination.decide", proposal_id=item.id, action="reject"),
+        cancel=url_for("coordination.proposal", proposal_id=item.id),
+    ), status  # fmt: skip
+
+
+@bp.post("/proposals/<int:proposal_id>/lift")
+@roles_required(Role.coordinator, Role.admin)
+def lift_ban(proposal_id: int):
+    """A rejected or declined pair may be proposed again; who and why go into the log."""
+    s = db.session()
+    item, p = _proposal(proposal_id)
+    form = LiftBanForm()
+    if not form.validate_on_submit():
+        return _proposal_page(item, p, status=422, lift_form=form)
+    try:
+        proposals.lift_ban(session=s, proposal=item, user=current_user, comment=form.parsed)
+    except proposals.ProposalError as error:
+        s.rollback()
+        flash(reasons.refusal(error, "lift"), "error")
+        return _proposal_page(item, p, status=409)
+    s.commit()
+    flash(_("The ban was lifted: the next runs may propose this pair again."), "success")
+    return redirect(url_for("coordination.proposal", proposal_id=item.id))
+
+
 DONE = {
     "approve": lambda: _("The proposal was approved; both factories were told."),
-    "reject": lambda: _("The proposal was rejected; later runs will not propose it again."),
     "suspend": lambda: _("The exchange was suspended."),
     "resume": lambda: _("The exchange was resumed."),
     "end": lambda: _("The exchange was ended."),

@@ -5,16 +5,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange import catalogue, db
 from exchange.coordination.reasons import refusal
 from exchange.exchanges.forms import CommentForm, DeliveryForm
+from exchange.forms import RefusalForm
 from exchange.i18n import format_number
 from exchange.mail import mail_managers, notification_words
 from exchange.models import Park, Proposal, ProposalStatus, Role
+from exchange.park_calendar import park_today
 from exchange.services import access, proposal_pages, proposals
 
 bp = Blueprint("exchanges", __name__)
@@ -106,6 +117,8 @@ def answer(proposal_id: int, action: str):
     item, sides = _exchange(proposal_id)
     if not sides:
         abort(403)  # only the factories' own managers answer for them
+    if action == "decline":
+        return _decline(item, sides)
     form = CommentForm()
     if not form.validate_on_submit():
         return _page(item, sides, status=422, comment_form=form)
@@ -119,6 +132,34 @@ def answer(proposal_id: int, action: str):
     s.commit()
     mail_managers(current_app._get_current_object(), managers, "exchange-active", item.id)
     flash(DONE[action](item.status), "success")
+    return redirect(url_for("exchanges.exchange", proposal_id=item.id))
+
+
+def _decline(item: Proposal, sides: list[str]):
+    """Asks first: a decline says "not now" (up to a month) or "never"; confirmed, it is done."""
+    s = db.session()
+    form = RefusalForm(data=None if "confirm" in request.form else
+                       {"comment": request.form.get("comment", "")})  # fmt: skip
+    form.this_month = park_today(s.get(Park, item.park_id)).replace(day=1)
+    if "confirm" not in request.form or not form.validate_on_submit():
+        return render_template(
+            "refuse.html", proposal=item, form=form, heading=_("Decline this exchange?"),
+            confirm_label=_("Yes, decline it"), catalogue=catalogue.load(),
+            parties=proposal_pages.parties(session=s, proposals=[item])[item.id],
+            action=url_for("exchanges.answer", proposal_id=item.id, action="decline"),
+            cancel=url_for("exchanges.exchange", proposal_id=item.id),
+        ), 422 if form.errors else 200  # fmt: skip
+    kind, until, comment = form.parsed
+    try:
+        proposals.answer(session=s, proposal=item, user=current_user, sides=sides,
+                         action="decline", comment=comment, refusal=kind, until=until)  # fmt: skip
+    except proposals.ProposalError as error:
+        s.rollback()
+        flash(refusal(error, "decline"), "error")
+        return _page(item, sides, status=409)
+    s.commit()
+    flash(_("You declined the exchange; runs up to %(month)s will not propose it again.",
+            month=f"{until:%Y-%m}") if until else DONE["decline"](item.status), "success")  # fmt: skip
     return redirect(url_for("exchanges.exchange", proposal_id=item.id))
 
 

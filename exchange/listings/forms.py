@@ -65,6 +65,7 @@ class ListingForm(CheckedForm):
     )
     available_from = StringField(_l("Available from"))
     available_until = StringField(_l("Available until"))
+    lot_tonnes = StringField(_l("One-off lot: tonnes in all"))
     hazardous = BooleanField(_l("Hazardous"))
     disposal_route = SelectField(
         _l("Disposal route today"),

@@ -26,11 +26,13 @@ from exchange.listings.forms import (
     ImportForm,
     listing_form_class,
 )
+from exchange.mail import mail_managers
 from exchange.models import ListingKind, ListingStatus, Park, Role
 from exchange.report_pdf import report_pdf
 from exchange.security import roles_required
 from exchange.services import (
     access,
+    agreed,
     factories,
     import_drafts,
     listings,
@@ -167,8 +169,22 @@ def new_listing(factory_id: int):
 @bp.get("/listings/<int:listing_id>")
 @login_required
 def listing(listing_id: int):
+    item, fac = access.get_listing(session=db.session(), user=current_user,
+                                   listing_id=listing_id)  # fmt: skip
+    return _listing_page(item, fac)
+
+
+def _listing_page(item, fac, *, ask: str | None = None, conflict=None, status: int = 200):
+    """The listing; `ask`: a pause or withdrawal waiting for the manager's confirmation,
+    with the agreed exchanges it would break (`conflict`)."""
     s = db.session()
-    item, fac = access.get_listing(session=s, user=current_user, listing_id=listing_id)
+    if ask == "withdraw" and conflict is None:
+        try:  # name the exchanges a withdrawal would break before it is confirmed
+            agreed.check_agreed(session=s, listing=item, tonnes=0.0, status="withdrawn",
+                                confirm=False)  # fmt: skip
+        except agreed.AgreedTonnesConflict as error:
+            conflict = error
+        s.rollback()
     return render_template(
         "listings/listing.html",
         listing=item,
@@ -178,7 +194,9 @@ def listing(listing_id: int):
         can_change=access.can_change_listings(session=s, user=current_user, factory=fac),
         action_form=ActionForm(),
         catalogue=catalogue.load(),
-    )
+        ask=ask,
+        conflict=conflict,
+    ), status
 
 
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
@@ -194,20 +212,38 @@ def edit_listing(listing_id: int):
     form = listing_form_class()(data=None if request.method == "POST" else raw)
     if request.method == "GET":
         form.hazardous.data, form.show_name.data = item.hazardous, item.show_name
+    conflict = None
     if form.validate_on_submit():
-        changed = listings.update_listing(
-            session=s, listing=item, listing_in=form.parsed, user=current_user
-        )
-        s.commit()
-        flash(_("The listing was saved.") if changed else _("Nothing changed."), "success")
-        return redirect(url_for("listings.listing", listing_id=item.id))
+        try:
+            changed = listings.update_listing(session=s, listing=item, listing_in=form.parsed,
+                                              user=current_user, confirm=_confirmed())  # fmt: skip
+        except agreed.AgreedTonnesConflict as error:
+            s.rollback()
+            conflict = error
+        else:
+            s.commit()
+            _mail_told(agreed.pop_told(s))
+            flash(_("The listing was saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for("listings.listing", listing_id=item.id))
     return render_template(
         "listings/listing_form.html",
         form=form,
         factory=fac,
         listing=item,
         catalogue=catalogue.load(),
-    )
+        conflict=conflict,
+    ), 409 if conflict else 200
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirm") == "1"
+
+
+def _mail_told(told) -> None:
+    """Mail the people `services.agreed` notified, once the change is committed."""
+    app = current_app._get_current_object()
+    for proposal, people in told:
+        mail_managers(app, people, agreed.NOTICE, proposal.id)
 
 
 STATUS_ACTIONS = {
@@ -226,14 +262,19 @@ def change_status(listing_id: int, action: str):
     )
     if not ActionForm().validate_on_submit():
         abort(400)
+    if action == "withdraw" and not _confirmed():  # for good: ask first
+        return _listing_page(item, _fac, ask=action)
     try:
-        listings.set_status(
-            session=s, listing=item, status=STATUS_ACTIONS[action], user=current_user
-        )
+        listings.set_status(session=s, listing=item, status=STATUS_ACTIONS[action],
+                            user=current_user, confirm=_confirmed())  # fmt: skip
+    except agreed.AgreedTonnesConflict as error:
+        s.rollback()
+        return _listing_page(item, _fac, ask=action, conflict=error, status=409)
     except ValueError:
         flash(_("A withdrawn listing cannot be changed."), "error")
         return redirect(url_for("listings.listing", listing_id=item.id))
     s.commit()
+    _mail_told(agreed.pop_told(s))
     messages = {"pause": _("The listing is paused."), "resume": _("The listing is active again."),
                 "withdraw": _("The listing was withdrawn.")}  # fmt: skip
     flash(messages[action], "success")

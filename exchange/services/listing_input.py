@@ -49,7 +49,7 @@ CHOICE_WORDS = {
 def base_columns() -> list[str]:
     return [
         "kind", "material", "accepts", "description", "tonnes_per_month", "steadiness",
-        "available_from", "available_until", "hazardous", "disposal_route",
+        "available_from", "available_until", "lot_tonnes", "hazardous", "disposal_route",
         "disposal_cost_krw_per_t", "disposal_kg_co2e_per_t", "avoided_kg_co2e_per_t",
         "max_km", "show_name",
     ]  # fmt: skip
@@ -100,6 +100,7 @@ class ListingInput:
     steadiness: str = Steadiness.continuous
     available_from: date | None = None
     available_until: date | None = None
+    lot_tonnes: float | None = None
     hazardous: bool = False
     properties: dict[str, float] = field(default_factory=dict)
     requirements: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -156,7 +157,8 @@ def parse_listing(raw: Mapping[str, Any]) -> ListingInput:
     r = FieldReader(raw)
     kind = r.choice("kind", [k.value for k in ListingKind], words=CHOICE_WORDS["kind"])
     material = _material(r, "material", required=True)
-    tonnes = r.number("tonnes_per_month", required=True, above=0, units=TONNE_UNITS)
+    lot = r.number("lot_tonnes", above=0, units=TONNE_UNITS)
+    tonnes = r.number("tonnes_per_month", required=lot is None, above=0, units=TONNE_UNITS)
     data = ListingInput(kind=kind or "offer", material_key=material or "", tonnes_per_month=0.0)
     data.tonnes_per_month = tonnes or 0.0
     data.description = r.text("description")[:2000]
@@ -166,6 +168,7 @@ def parse_listing(raw: Mapping[str, Any]) -> ListingInput:
     )  # fmt: skip
     data.available_from, data.available_until = r.date("available_from"), r.date("available_until")
     _check_period(r, data)
+    _spread_lot(r, data, lot)
     data.show_name = r.boolean("show_name")
     if kind == ListingKind.want:
         _want_fields(r, data)
@@ -227,6 +230,25 @@ def _check_period(r: FieldReader, data: ListingInput) -> None:
         r.fail("available_until", _("The end date is before the start date."))
 
 
+def lot_months(start: date, end: date) -> int:
+    """How many calendar months the dates touch: 2026-12-10 to 2027-02-20 is 3."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _spread_lot(r: FieldReader, data: ListingInput, lot: float | None) -> None:
+    """A one-off lot given as its total: the tonnes a month are the total over its months."""
+    if lot is None:
+        return
+    if data.steadiness != Steadiness.one_off:
+        r.fail("lot_tonnes", _("Only a one-off lot is given as its total tonnes (you wrote "
+                               "%(value)s); give the others in tonnes per month.",
+                               value=number_text(lot)))  # fmt: skip
+        return
+    data.lot_tonnes = lot
+    if data.available_from and data.available_until and not r.errors:
+        data.tonnes_per_month = lot / lot_months(data.available_from, data.available_until)
+
+
 def _offer_fields(r: FieldReader, data: ListingInput) -> None:
     cat = catalogue.load()
     material = cat.get(data.material_key)
@@ -284,6 +306,7 @@ def listing_to_raw(listing) -> dict[str, Any]:
         "steadiness": listing.steadiness,
         "available_from": listing.available_from.isoformat() if listing.available_from else "",
         "available_until": listing.available_until.isoformat() if listing.available_until else "",
+        "lot_tonnes": "" if listing.lot_tonnes is None else number_text(listing.lot_tonnes),
         "hazardous": "yes" if listing.hazardous else "no",
         "disposal_route": listing.disposal_route or "",
         "show_name": "yes" if listing.show_name else "no",

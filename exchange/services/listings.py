@@ -8,12 +8,13 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from exchange.models import Factory, Listing, ListingChange, ListingStatus, User, utcnow
+from exchange.services.agreed import check_agreed
 from exchange.services.listing_input import ListingInput
 from exchange.services.pages import Page, paginate
 
 AUDITED = (
     "kind", "status", "material_key", "accepts", "description", "tonnes_per_month",
-    "steadiness", "available_from", "available_until", "hazardous", "properties",
+    "steadiness", "available_from", "available_until", "lot_tonnes", "hazardous", "properties",
     "requirements", "disposal_route", "disposal_cost_krw_per_t", "disposal_kg_co2e_per_t",
     "avoided_kg_co2e_per_t", "max_km", "show_name",
 )  # fmt: skip
@@ -55,9 +56,15 @@ def create_listing(
 
 
 def update_listing(
-    *, session: Session, listing: Listing, listing_in: ListingInput, user: User
-) -> bool:
-    """Apply the input; a new version only when something really changed."""
+    *, session: Session, listing: Listing, listing_in: ListingInput, user: User,
+    confirm: bool = False,
+) -> bool:  # fmt: skip
+    """Apply the input; a new version only when something really changed.
+
+    Raises `agreed.AgreedTonnesConflict` (nothing changed) when it would take the listing
+    below what its exchanges hold, unless `confirm`."""
+    check_agreed(session=session, listing=listing, tonnes=listing_in.tonnes_per_month,
+                 status=listing.status, confirm=confirm)  # fmt: skip
     before = snapshot(listing)
     for name, value in listing_in.to_fields().items():
         setattr(listing, name, value)
@@ -71,12 +78,20 @@ def update_listing(
     return True
 
 
-def set_status(*, session: Session, listing: Listing, status: ListingStatus, user: User) -> None:
-    """Pause, resume or withdraw. A withdrawn listing stays for the record but never returns."""
+def set_status(
+    *, session: Session, listing: Listing, status: ListingStatus, user: User,
+    confirm: bool = False,
+) -> None:  # fmt: skip
+    """Pause, resume or withdraw. A withdrawn listing stays for the record but never returns.
+
+    Pausing or withdrawing a listing that exchanges hold raises `agreed.AgreedTonnesConflict`
+    unless `confirm`."""
     if listing.status == status:
         return
     if listing.status == ListingStatus.withdrawn:
         raise ValueError("a withdrawn listing cannot change status")
+    check_agreed(session=session, listing=listing, tonnes=listing.tonnes_per_month,
+                 status=status, confirm=confirm)  # fmt: skip
     before = snapshot(listing)
     listing.status = status
     listing.version += 1

@@ -6,6 +6,7 @@ The file is kept with its run, so any proposal can be reproduced with
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from exchange.models import (
     Proposal,
     ProposalStatus,
 )
+from exchange.park_calendar import add_months
 
 # Per tonne-km, well-to-wheel. Truck: the contract's default, DESNZ 2012 all-articulated HGV
 # with well-to-tank. Rail: DESNZ 2025 freight train 0.02779 + 0.00691 well-to-tank.
@@ -31,6 +33,7 @@ DEFAULT_MODES = {
 }
 HOLDING = (ProposalStatus.approved, ProposalStatus.active, ProposalStatus.suspended)
 REFUSED = (ProposalStatus.rejected, ProposalStatus.declined)
+EPSILON_T = 1e-6
 
 
 def source_id(listing_id: int) -> str:
@@ -49,8 +52,41 @@ def build_problem(
     *, session: Session, park: Park, options: dict[str, Any], today: date | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The problem for the park's open listings, and the version of each listing it used."""
+    built = build_run_problem(session=session, park=park, options=options, today=today)
+    return built.problem, built.versions
+
+
+@dataclass
+class BuiltProblem:
+    """A run's problem, the listing versions it used, and what the run page must tell.
+
+    `conflicts`: agreed exchanges whose tonnes the listings no longer have, each
+    {"proposals": [ids], "offer_id", "want_id", "side": "offer"|"want", "agreed": t,
+    "counted": t, "listing_tonnes": t} (`counted` is what the problem locks; 0: unlocked
+    and forbidden, so the pair is neither held nor proposed anew).
+    `unavailable`: listings left out for the month, each {"listing_id", "why": "paused" |
+    "dates"}.
+    """
+
+    problem: dict[str, Any]
+    versions: dict[str, int]
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    unavailable: list[dict[str, Any]] = field(default_factory=list)
+
+    def notes(self) -> dict[str, Any]:
+        return {"conflicts": self.conflicts, "unavailable": self.unavailable}
+
+
+def build_run_problem(
+    *, session: Session, park: Park, options: dict[str, Any], today: date | None = None,
+    month: date | None = None,
+) -> BuiltProblem:  # fmt: skip
+    """The problem for the listings of the park available in `month` (its first day; None:
+    every active listing, whatever its dates), the versions used, conflicts and listings left
+    out (`BuiltProblem`)."""
     today = today or date.today()
-    rows = _open_listings(session=session, park=park, options=options)
+    rows, unavailable = _available_listings(session=session, park=park, options=options,
+                                            month=month)  # fmt: skip
     modes = options.get("modes") or DEFAULT_MODES
     permitted = _permitted_factories(session=session, park=park, today=today)
     sources, sinks, versions = [], [], {}
@@ -61,16 +97,21 @@ def build_problem(
         else:
             sinks.append(_sink(listing, factory, site_modes, factory.id in permitted))
         versions[str(listing.id)] = listing.version
-    open_ids = {int(i) for i in versions}
+    tonnes = {listing.id: listing.tonnes_per_month for listing, _f in rows}
+    left_out = {x["listing_id"] for x in unavailable}
+    locked, dropped, conflicts = _locked(session=session, park=park, tonnes=tonnes,
+                                         left_out=left_out)  # fmt: skip
+    forbidden = _forbidden(session=session, park=park, open_ids=set(tonnes), month=month)
+    forbidden = sorted({(f["source"], f["sink"]) for f in forbidden} | dropped)
     problem = {
         "format": "symbiosis-problem/1",
-        "name": f"{park.name_en}, {today:%Y-%m}",
+        "name": f"{park.name_en}, {(month or today):%Y-%m}",
         "period": "month",
         "modes": modes,
         "sources": sources,
         "sinks": sinks,
-        "locked": _locked(session=session, park=park, open_ids=open_ids),
-        "forbidden": _forbidden(session=session, park=park, open_ids=open_ids),
+        "locked": locked,
+        "forbidden": [{"source": a, "sink": b} for a, b in forbidden],
         "options": {
             "min_lot_t": float(options.get("min_lot_t") or 0),
             "max_partners_per_source": options.get("max_partners_per_source"),
@@ -79,14 +120,37 @@ def build_problem(
             "time_limit_s": float(options.get("time_limit_s") or 60),
         },
     }
-    return problem, versions
+    return BuiltProblem(problem, versions, conflicts, unavailable)
+
+
+def available_in(listing: Listing, month: date) -> bool:
+    """Whether the listing's dates (either may be blank) reach into the month of `month`."""
+    start, end = month.replace(day=1), add_months(month, 1)
+    return (listing.available_from is None or listing.available_from < end) and (
+        listing.available_until is None or listing.available_until >= start
+    )
+
+
+def _available_listings(*, session: Session, park: Park, options: dict[str, Any],
+                        month: date | None):  # fmt: skip
+    """(listing, factory) rows that take part, and the listings left out for the month."""
+    rows, unavailable = [], []
+    for listing, factory in _open_listings(session=session, park=park, options=options):
+        if listing.status == ListingStatus.paused:
+            unavailable.append({"listing_id": listing.id, "why": "paused"})
+        elif month is not None and not available_in(listing, month):
+            unavailable.append({"listing_id": listing.id, "why": "dates"})
+        else:
+            rows.append((listing, factory))
+    return rows, unavailable
 
 
 def _open_listings(*, session: Session, park: Park, options: dict[str, Any]):
     query = (
         select(Listing, Factory)
         .join(Factory, Factory.id == Listing.factory_id)
-        .where(Factory.park_id == park.id, Listing.status == ListingStatus.active)
+        .where(Factory.park_id == park.id,
+               col(Listing.status).in_((ListingStatus.active, ListingStatus.paused)))
         .order_by(col(Listing.id))
     )
     if options.get("listing_ids"):
@@ -183,27 +247,65 @@ def _decided(*, session: Session, park: Park, statuses, open_ids: set[int]):
     return [p for p in rows if p.offer_id in open_ids and p.want_id in open_ids]
 
 
-def _locked(*, session: Session, park: Park, open_ids: set[int]) -> list[dict[str, Any]]:
-    """Approved and running exchanges are not re-decided: they carry their tonnes."""
-    totals: dict[tuple[int, int], float] = {}
-    for p in _decided(session=session, park=park, statuses=HOLDING, open_ids=open_ids):
-        totals[(p.offer_id, p.want_id)] = (
-            totals.get((p.offer_id, p.want_id), 0) + p.tonnes_per_month
-        )
-    return [
-        {"source": source_id(o), "sink": sink_id(w), "tonnes": t}
-        for (o, w), t in sorted(totals.items())
-    ]
+def _locked(*, session: Session, park: Park, tonnes: dict[int, float], left_out: set[int]):
+    """Approved and running exchanges are not re-decided: they carry their tonnes, capped at
+    what their listings have now (oldest exchange first), so a listing lowered below them
+    never makes the run fail. `tonnes`: the listings in the run; `left_out`: those not
+    available in its month. Returns (locked, pairs dropped, conflicts)."""
+    rows = session.exec(
+        select(Proposal).where(Proposal.park_id == park.id, col(Proposal.status).in_(HOLDING))
+        .order_by(col(Proposal.id))
+    )  # fmt: skip
+    pairs: dict[tuple[int, int], list[Proposal]] = {}
+    for p in rows:
+        pairs.setdefault((p.offer_id, p.want_id), []).append(p)
+    left = dict(tonnes)
+    locked, dropped, conflicts = [], set(), []
+    for (offer, want), held in pairs.items():
+        if not {offer, want} <= set(tonnes) | left_out:
+            continue  # withdrawn, or outside the materials this run takes
+        agreed = sum(p.tonnes_per_month for p in held)
+        room = {"offer": left.get(offer, 0.0), "want": left.get(want, 0.0)}
+        counted = max(0.0, min(agreed, room["offer"], room["want"]))
+        if counted < agreed - EPSILON_T:
+            side = "offer" if room["offer"] <= room["want"] else "want"
+            conflicts.append({
+                "proposals": [p.id for p in held], "offer_id": offer, "want_id": want,
+                "side": side, "agreed": agreed, "counted": counted,
+                "listing_tonnes": tonnes.get(offer if side == "offer" else want, 0.0),
+            })  # fmt: skip
+        if offer not in tonnes or want not in tonnes:
+            continue  # a listing left out of the run: the pair is not in the problem
+        if counted <= EPSILON_T:
+            dropped.add((source_id(offer), sink_id(want)))
+            continue
+        left[offer] -= counted
+        left[want] -= counted
+        locked.append({"source": source_id(offer), "sink": sink_id(want), "tonnes": counted})
+    locked.sort(key=lambda x: (x["source"], x["sink"]))
+    return locked, dropped, conflicts
 
 
-def _forbidden(*, session: Session, park: Park, open_ids: set[int]) -> list[dict[str, str]]:
-    """Pairs a coordinator rejected or a factory declined are never proposed again."""
+def _forbidden(*, session: Session, park: Park, open_ids: set[int],
+               month: date | None = None) -> list[dict[str, str]]:  # fmt: skip
+    """Pairs a coordinator rejected or a factory declined are not proposed again: "never"
+    until a coordinator lifts the ban, "not now" until the month the refusal named."""
     pairs = {
         (p.offer_id, p.want_id)
         for p in _decided(session=session, park=park, statuses=REFUSED, open_ids=open_ids)
+        if still_refused(p, month)
     }
     holding = {
         (p.offer_id, p.want_id)
         for p in _decided(session=session, park=park, statuses=HOLDING, open_ids=open_ids)
     }
     return [{"source": source_id(o), "sink": sink_id(w)} for o, w in sorted(pairs - holding)]
+
+
+def still_refused(proposal: Proposal, month: date | None) -> bool:
+    """A refused pair still kept out of a run for `month` (None: any month)."""
+    if proposal.ban_lifted_at is not None:
+        return False
+    if proposal.refused_until is None or month is None:
+        return True
+    return month <= proposal.refused_until

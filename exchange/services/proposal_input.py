@@ -44,3 +44,47 @@ def parse_delivery(raw: Mapping[str, Any], *, today: date | None = None) -> tupl
         r.fail("tonnes", _("Enter the tonnes delivered: a number above 0."))
     r.check()
     return month, tonnes
+
+
+REFUSALS = ("not-now", "never")
+
+
+def parse_refusal(raw: Mapping[str, Any], *, this_month: date,
+                  default: str | None = None) -> tuple[str, date | None, str]:  # fmt: skip
+    """A reject or decline: ("not-now", the last month it is kept out, comment) or ("never",
+    None, comment). `this_month`: the first day of the park's month (a "not now" must reach
+    past it); `default`: the kind when none is given (None: required). Raises `InvalidInput`.
+    """
+    r = FieldReader(raw)
+    kind = r.choice("refusal", list(REFUSALS), default=default)
+    until = None
+    if kind == "not-now":
+        text = r.text("until")
+        found = MONTH.match(text)
+        if not text:
+            r.fail("until", _("Say until which month (YYYY-MM) the pair stays out."))
+        elif not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
+            r.fail("until", _("Write the month as YYYY-MM, for instance 2027-01 (not “%(value)s”).",
+                              value=text))  # fmt: skip
+        else:
+            until = date(int(found.group(1)), int(found.group(2)), 1)
+            if until < this_month:
+                r.fail("until", _("%(value)s has passed already: name this month or a later one.",
+                                  value=text))  # fmt: skip
+    text = r.text("comment")
+    if len(text) > COMMENT_MAX:
+        r.fail("comment", _("Write at most %(n)d characters.", n=COMMENT_MAX))
+    r.check()
+    return kind, until, text
+
+
+def parse_reason(raw: Mapping[str, Any]) -> str:
+    """Why a ban is lifted: required, so the log says it."""
+    r = FieldReader(raw)
+    text = r.text("comment")
+    if not text:
+        r.fail("comment", _("Say why the pair may be proposed again."))
+    elif len(text) > COMMENT_MAX:
+        r.fail("comment", _("Write at most %(n)d characters.", n=COMMENT_MAX))
+    r.check()
+    return text

@@ -23,7 +23,7 @@ from exchange.models import (
     User,
     utcnow,
 )
-from exchange.services.problems import HOLDING
+from exchange.services.problems import HOLDING, REFUSED
 
 EPSILON_T = 1e-6
 
@@ -114,8 +114,12 @@ def approve(*, session: Session, proposal: Proposal, user: User, comment: str = 
     return notify_managers(session=session, proposal=proposal, text="proposal-approved")
 
 
-def reject(*, session: Session, proposal: Proposal, user: User, comment: str = "") -> None:
+def reject(*, session: Session, proposal: Proposal, user: User, comment: str = "",
+           refusal: str = "never", until: date | None = None) -> None:  # fmt: skip
+    """The coordinator says no: "not-now" keeps the pair out of runs up to the month `until`
+    (included), "never" until a coordinator lifts the ban."""
     _fresh(session, proposal, (ProposalStatus.proposed,))
+    _refuse(proposal, refusal, until)
     _move(
         session=session,
         proposal=proposal,
@@ -124,6 +128,27 @@ def reject(*, session: Session, proposal: Proposal, user: User, comment: str = "
         action="reject",
         comment=comment,
     )
+
+
+def _refuse(proposal: Proposal, refusal: str, until: date | None) -> None:
+    if refusal not in ("not-now", "never") or (refusal == "not-now") != (until is not None):
+        raise ValueError(f"refusal {refusal!r} until {until!r}")
+    proposal.refusal, proposal.refused_until = refusal, until
+    proposal.ban_lifted_at = None
+
+
+def lift_ban(*, session: Session, proposal: Proposal, user: User, comment: str) -> None:
+    """A coordinator lets a refused pair be proposed again; the log keeps who and why."""
+    _fresh(session, proposal, REFUSED)
+    if proposal.ban_lifted_at is not None:
+        raise ProposalError("ban-lifted")
+    proposal.ban_lifted_at = utcnow()
+    session.add(ProposalEvent(proposal_id=proposal.id, user_id=user.id, action="lift-ban",
+                              from_status=proposal.status, to_status=proposal.status,
+                              comment=comment))  # fmt: skip
+    proposal.updated_at = utcnow()
+    session.add(proposal)
+    session.flush()
 
 
 def side_of(*, session: Session, proposal: Proposal, user: User) -> list[str]:
@@ -164,7 +189,7 @@ def accept(
 
 def answer(
     *, session: Session, proposal: Proposal, user: User, sides: list[str], action: str,
-    comment: str = "",
+    comment: str = "", refusal: str = "never", until: date | None = None,
 ) -> list[User]:  # fmt: skip
     """A factory manager's answer for the side(s) they manage: accept, decline, suspend or
     end. A manager of both factories accepts for both. Returns the managers to mail."""
@@ -178,7 +203,8 @@ def answer(
                                comment=comment)  # fmt: skip
         return managers
     if action == "decline":
-        decline(session=session, proposal=proposal, user=user, side=sides[0], comment=comment)
+        decline(session=session, proposal=proposal, user=user, side=sides[0], comment=comment,
+                refusal=refusal, until=until)  # fmt: skip
     else:
         change_life(session=session, proposal=proposal, user=user, action=action,
                     comment=comment)  # fmt: skip
@@ -186,9 +212,12 @@ def answer(
 
 
 def decline(
-    *, session: Session, proposal: Proposal, user: User, side: str, comment: str = ""
-) -> None:
+    *, session: Session, proposal: Proposal, user: User, side: str, comment: str = "",
+    refusal: str = "never", until: date | None = None,
+) -> None:  # fmt: skip
+    """A factory says no, "not-now" (up to the month `until`) or "never" (as `reject`)."""
     _fresh(session, proposal, (ProposalStatus.approved,))
+    _refuse(proposal, refusal, until)
     _move(session=session, proposal=proposal, to=ProposalStatus.declined, user=user,
           action=f"decline-{side}", comment=comment)  # fmt: skip
 

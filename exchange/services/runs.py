@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -20,6 +20,7 @@ from exchange.models import (
     User,
     utcnow,
 )
+from exchange.park_calendar import next_month
 from exchange.services.pages import Page, paginate
 from exchange.services.problems import listing_id
 
@@ -52,8 +53,10 @@ def queue_run(
     """
     if busy_run(session=session, park_id=park.id) is not None:
         raise RunConflict()
+    month = run_month(park, options)
+    options = {**options, "month": month.isoformat()}  # a retry plans the same month
     run = MatchRun(park_id=park.id, options=options, created_by_id=user.id if user else None,
-                   retry_of_id=retry_of)  # fmt: skip
+                   retry_of_id=retry_of, month=month)  # fmt: skip
     session.add(run)
     try:
         with session.begin_nested():
@@ -61,6 +64,13 @@ def queue_run(
     except IntegrityError:
         raise RunConflict() from None
     return run
+
+
+def run_month(park: Park, options: dict[str, Any]) -> date:
+    """The month the options name (ISO first day), or the park's next month."""
+    if options.get("month"):
+        return date.fromisoformat(options["month"])
+    return next_month(park)
 
 
 def claim_next_run(*, session: Session, worker: str) -> int | None:
@@ -185,6 +195,27 @@ def store_plan(*, session: Session, run: MatchRun, plan: dict[str, Any]) -> int:
     count = len(rows)
     session.flush()
     return count
+
+
+def plan_summary(problem: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
+    """New proposals and running (locked) exchanges apart: {"new": {...}, "running": {...}},
+    each {"count", "tonnes" (t a month), "saved_kg_co2e" (net, kg a month)}."""
+    locked = {(x["source"], x["sink"]) for x in problem.get("locked", [])}
+    out = {key: {"count": 0, "tonnes": 0.0, "saved_kg_co2e": 0.0} for key in ("new", "running")}
+    for ex in plan.get("exchanges", []):
+        part = out["running" if (ex["source"], ex["sink"]) in locked else "new"]
+        part["count"] += 1
+        part["tonnes"] += ex["tonnes"]
+        part["saved_kg_co2e"] += ex["net_saved_kg_co2e"]
+    return out
+
+
+def last_options(*, session: Session, park_id: int) -> dict[str, Any] | None:
+    """The options of the park's latest run, or None before its first."""
+    return session.exec(
+        select(MatchRun.options).where(MatchRun.park_id == park_id)
+        .order_by(col(MatchRun.id).desc()).limit(1)
+    ).first()  # fmt: skip
 
 
 def park_runs(*, session: Session, park_id: int, page: int, per_page: int) -> Page:

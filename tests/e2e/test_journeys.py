@@ -83,16 +83,17 @@ def test_a_coordinator_runs_the_matcher_and_approves(person, shoot, live_app: Li
     # the page follows the run by itself and reloads when it is done
     expect(page.locator("h1 .badge")).to_have_text("완료", timeout=60_000)
     shoot(page, "ko-run")
+    # new proposals, then the agreed exchanges kept (none yet), in t and t CO2e
     assert [t.strip() for t in page.locator(".stat .n").all_inner_texts()] == [
-        "7.2", "-7.1", "14.3", "2"]  # fmt: skip
-    expect(figure(page, "새 제안")).to_have_text("2")
-    expect(page.locator(".stat .l").last).to_contain_text("총 월 90 t 매칭")
+        "2", "90", "14.3", "0", "0", "0"]  # fmt: skip
+    expect(page.locator("p.baseline")).to_contain_text("기준선: 월 7.2 t CO2e.")
+    expect(page.locator("p.baseline")).to_contain_text("월 14.3 t CO2e를 줄입니다")
     rows = page.locator("table.proposals tr[id^=proposal-]")
     expect(rows).to_have_count(2)
-    assert cells(rows.nth(0))[1:8] == ["반월시멘트(주)", "60", "9.1 km 트럭", "−59", "4,317",
-                                       "5,280", "9,538"]  # fmt: skip
-    assert cells(rows.nth(1))[1:8] == ["안산석고보드(주)", "30", "3.7 km 트럭", "−12", "2,158",
-                                       "2,640", "4,786"]  # fmt: skip
+    assert cells(rows.nth(0))[1:8] == ["반월시멘트(주)", "60", "9.1 km 트럭", "−0.06", "4.32",
+                                       "5.28", "9.54"]  # fmt: skip
+    assert cells(rows.nth(1))[1:8] == ["안산석고보드(주)", "30", "3.7 km 트럭", "−0.01", "2.16",
+                                       "2.64", "4.79"]  # fmt: skip
     unmatched = page.locator("table.list").last.locator("tr").nth(1)
     # the matcher names the taker whose room went to better uses: the nearer plant
     assert cells(unmatched)[1:] == [
@@ -191,3 +192,35 @@ def test_the_public_page_shows_the_new_exchanges(person, shoot, live_app: LiveAp
     )
     expect(figure(page, "delivered since the start")).to_have_text("suppressed")
     shoot(page, "en-park")
+
+
+def test_an_offer_lowered_below_its_exchanges_is_warned_and_the_next_run_names_it(
+    person, shoot
+):
+    """The energy plant's 100 t carry 90 t of running exchanges; lowered to 50 t, the form
+    warns and names both; confirmed, the next run succeeds, counts 50 t of agreed exchanges
+    and names the conflict in Korean."""
+    energy = person(*ENERGY)
+    energy.get_by_role("link", name="탈황석고").first.click()
+    energy.get_by_role("link", name="수정").click()
+    energy.get_by_label("월 수량 (톤/월)", exact=True).fill("50")
+    energy.get_by_role("button", name="저장").click()
+    warning = energy.locator(".agreed-conflict")
+    expect(warning).to_contain_text("이대로면 월 50 t만 남아, 합의된 교환이 가져가는 월 90 t보다 적습니다")
+    expect(warning).to_contain_text("상대 반월시멘트(주), 월 60 t")
+    expect(warning).to_contain_text("상대 안산석고보드(주), 월 30 t")
+    shoot(energy, "ko-agreed-warning")
+    energy.get_by_role("button", name="그래도 저장").click()
+    expect(energy.locator(".flash")).to_have_text("등록 항목이 저장되었습니다.")
+
+    page = person(*COORDINATOR)
+    page.get_by_role("link", name="매칭 실행", exact=True).click()
+    page.get_by_role("link", name="새 매칭 실행").click()
+    page.get_by_role("button", name="매칭 실행 시작").click()
+    expect(page.locator("h1 .badge")).to_have_text("완료", timeout=60_000)
+    expect(page.locator(".conflicts")).to_contain_text(
+        "합의했지만 시화에너지(주)의 제공 항목은 이제 월 50 t입니다")
+    assert "offer-" not in page.locator("main").inner_text()
+    expect(figure(page, "합의 교환의 월 물량(t)")).to_have_text("50")
+    expect(figure(page, "새 제안의 월 물량(t)")).to_have_text("0")
+    shoot(page, "ko-run-conflict")

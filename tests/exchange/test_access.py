@@ -23,7 +23,8 @@ MATRIX = [
     ("GET", "/factories/listings/{la}", [302, 200, 403, 403, 200, 200]),
     ("GET", "/factories/listings/{la}/edit", [302, 200, 403, 403, 403, 200]),
     ("POST", "/factories/listings/{la}/pause", [302, 302, 403, 403, 403, 302]),
-    ("POST", "/factories/listings/{la}/withdraw", [302, 302, 403, 403, 403, 302]),
+    # a withdrawal asks first (200); confirmed it is done (302)
+    ("POST", "/factories/listings/{la}/withdraw", [302, 200, 403, 403, 403, 200]),
     ("GET", "/coordination/?park={park}", [302, 403, 403, 200, 200, 200]),
     ("GET", "/coordination/factories?park={park}", [302, 403, 403, 200, 200, 200]),
     ("GET", "/coordination/invite?park={park}", [302, 403, 403, 200, 200, 200]),

@@ -43,6 +43,8 @@ MATRIX = [
     ("POST", "/api/v1/proposals/{p}/reject", "proposed", {}, [401, 403, 403, 403, 200, 200]),
     ("POST", "/api/v1/proposals/{p}/accept", "approved", {}, [401, 200, 200, 403, 403, 403]),
     ("POST", "/api/v1/proposals/{p}/decline", "approved", {}, [401, 200, 200, 403, 403, 403]),
+    ("POST", "/api/v1/proposals/{p}/lift", "proposed", {"comment": "why"},
+     [401, 403, 403, 403, 409, 409]),
     ("POST", "/api/v1/proposals/{p}/accept", "proposed", {}, [401, 403, 403, 403, 403, 403]),
     ("GET", "/api/v1/exchanges", "active", None, [401, 200, 200, 200, 200, 200]),
     ("POST", "/api/v1/exchanges/{p}/deliveries", "active", {"month": "2025-06", "tonnes": 80},

@@ -20,6 +20,7 @@ from exchange.models import (
     RunStatus,
     utcnow,
 )
+from exchange.park_calendar import next_month
 from exchange.services import proposals, runs, users
 from exchange.services.listing_input import parse_listing
 from exchange.services.listings import create_listing, update_listing
@@ -105,7 +106,9 @@ MATRIX = [
     ("GET", "/coordination/runs/99999", "proposed", [302, 403, 403, 404, 404, 404]),
     ("GET", "/coordination/proposals/{p}", "proposed", [302, 403, 403, 403, 200, 200]),
     ("POST", "/coordination/proposals/{p}/approve", "proposed", [302, 403, 403, 403, 302, 302]),
-    ("POST", "/coordination/proposals/{p}/reject", "proposed", [302, 403, 403, 403, 302, 302]),
+    # reject and decline ask first (200), "not now" or "never"
+    ("POST", "/coordination/proposals/{p}/reject", "proposed", [302, 403, 403, 403, 200, 200]),
+    ("POST", "/coordination/proposals/{p}/lift", "proposed", [302, 403, 403, 403, 422, 422]),
     ("POST", "/coordination/proposals/{p}/suspend", "active", [302, 403, 403, 403, 302, 302]),
     ("POST", "/coordination/proposals/{p}/suspend", "proposed", [302, 403, 403, 403, 409, 409]),
     ("GET", "/coordination/proposals/99999", "proposed", [302, 403, 403, 404, 404, 404]),
@@ -115,7 +118,7 @@ MATRIX = [
     ("GET", "/exchanges/{p}", "approved", [302, 200, 200, 403, 200, 200]),
     ("GET", "/exchanges/99999", "proposed", [302, 404, 404, 404, 404, 404]),
     ("POST", "/exchanges/{p}/accept", "approved", [302, 302, 302, 403, 403, 403]),
-    ("POST", "/exchanges/{p}/decline", "approved", [302, 302, 302, 403, 403, 403]),
+    ("POST", "/exchanges/{p}/decline", "approved", [302, 200, 200, 403, 403, 403]),
     ("POST", "/exchanges/{p}/accept", "proposed", [302, 403, 403, 403, 403, 403]),
     ("POST", "/exchanges/{p}/deliveries", "active", [302, 302, 302, 403, 403, 403]),
     ("POST", "/exchanges/{p}/suspend", "active", [302, 302, 302, 403, 403, 403]),
@@ -206,7 +209,10 @@ def test_status_json_fails_a_run_whose_worker_is_gone(app, client, session, worl
     assert response.status_code == 302
     session.expire_all()
     retry = session.exec(select(MatchRun).where(MatchRun.retry_of_id == run.id)).one()
-    assert retry.options == {"min_lot_t": 1} and retry.status == RunStatus.queued
+    # a run from before runs had months plans the park's next month
+    month = next_month(world.park)
+    assert retry.options == {"min_lot_t": 1, "month": month.isoformat()}
+    assert (retry.month, retry.status) == (month, RunStatus.queued)
 
 
 def test_approving_beyond_the_offer_is_409_and_writes_nothing(client, session, world, scene):

@@ -59,7 +59,7 @@ def test_every_change_is_kept_with_who_and_what(client, world, session):
     [offer] = _listings(session)
     client.post(f"/factories/listings/{offer.id}/edit", data={**OFFER, "tonnes_per_month": "90"})
     client.post(f"/factories/listings/{offer.id}/pause")
-    client.post(f"/factories/listings/{offer.id}/withdraw")
+    client.post(f"/factories/listings/{offer.id}/withdraw", data={"confirm": "1"})
     changes = session.exec(
         select(ListingChange)
         .where(ListingChange.listing_id == offer.id)

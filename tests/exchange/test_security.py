@@ -277,7 +277,8 @@ def test_every_form_field_that_carries_an_id_is_checked_below(app):
     carry_ids = {(form, name) for form, name, field in form_fields()
                  if field.field_class is HiddenField or name.endswith("_id")
                  or (field.field_class is SelectField and field.kwargs.get("coerce") is int)}  # fmt: skip
-    assert carry_ids == {("InviteForm", "factory"), ("DecisionForm", "back")}
+    # RefusalForm.back: test_decisions.test_the_back_field_of_a_refusal_only_chooses_between_two_pages
+    assert carry_ids == {("InviteForm", "factory"), ("DecisionForm", "back"), ("RefusalForm", "back")}
 
 
 def test_an_invitation_for_a_factory_of_another_park_is_refused(client, world, scene, session):
