@@ -258,7 +258,7 @@ def import_sheet(factory_id: int):
                 time_budget_s=current_app.config["IMPORT_TIME_BUDGET_S"],
             )  # fmt: skip
             checked = sheets.preview(session=s, factory=fac, rows=read.rows)
-            checked.notes = read.notes
+            checked.notes = read.notes + checked.notes
             if checked.errors:
                 raise sheets.SheetRejected(sheets.rejected_message(checked), checked.errors)
             token = import_drafts.save_draft(folder=_drafts(), factory_id=fac.id,

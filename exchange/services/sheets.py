@@ -20,7 +20,8 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
-from exchange.models import Factory, Listing, ListingStatus, User
+from exchange.models import Factory, Listing, ListingKind, ListingStatus, User
+from exchange.services import allbaro
 from exchange.services.field_reader import folded, normal_text
 from exchange.services.listing_input import (
     InvalidListing,
@@ -85,6 +86,9 @@ def read_sheet(
         rows.append(raw)
     if not rows:
         raise SheetRejected(_("The sheet has no rows under its header."))
+    if table.kind == "allbaro":
+        rows, notes = allbaro.listing_rows([(r.pop("_line"), r) for r in rows])
+        table.notes += notes
     return ReadSheet(rows=rows, notes=table.notes, encoding=table.encoding)
 
 
@@ -134,11 +138,15 @@ def preview(*, session: Session, factory: Factory, rows: list[dict[str, Any]]) -
     seen_ids: set[int] = set()
     seen: set = set()
     out = []
+    notes: list[str] = []
     for raw in rows:
         row = _check_row(raw, mine)
         out.append(row)
         if row.status == "error":
             continue
+        if raw.get("_match") == "material":
+            _match_by_material(row, mine)
+            notes += _park_takers(session, factory, raw.get("_takers") or [])
         signature = _signature(row.parsed)
         if row.listing_id is not None:
             if row.listing_id in seen_ids:
@@ -149,7 +157,25 @@ def preview(*, session: Session, factory: Factory, rows: list[dict[str, Any]]) -
         elif signature in stored:
             row.status, row.listing_id = "unchanged", stored[signature]
         seen.add(signature)
-    return Preview(rows=out)
+    return Preview(rows=out, notes=notes)
+
+
+def _match_by_material(row: PreviewRow, mine: dict[int, Listing]) -> None:
+    """An Allbaro row updates the factory's offer of its material, when it has one."""
+    same = [x for x in mine.values() if x.kind == ListingKind.offer
+            and x.material_key == row.parsed.material_key
+            and x.status != ListingStatus.withdrawn]  # fmt: skip
+    if same:
+        listing = min(same, key=lambda x: x.id)
+        row.listing_id = listing.id
+        row.status = "unchanged" if _signature(row.parsed) == _signature_of(listing) else "update"
+
+
+def _park_takers(session: Session, factory: Factory, takers: list[str]) -> list[str]:
+    names = {folded(f.name): f.name for f in session.exec(
+        select(Factory).where(Factory.park_id == factory.park_id, Factory.id != factory.id))}  # fmt: skip
+    return [_("%(name)s takes this waste today and is a factory of the park: a possible "
+              "existing exchange.", name=names[folded(t)]) for t in takers if folded(t) in names]  # fmt: skip
 
 
 def _check_row(raw: dict[str, Any], mine: dict[int, Listing]) -> PreviewRow:
