@@ -39,6 +39,7 @@ from exchange.services.sheet_files import (
     header_map,
     read_table,
 )
+from exchange.services.waste_names import park_waste_names
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -117,6 +118,11 @@ class Preview:
     rows: list[PreviewRow]
     notes: list[str] = field(default_factory=list)
 
+    def unknown_names(self) -> list[str]:
+        """Waste names of a file (Allbaro) the catalogue and the park do not know yet."""
+        return sorted({str(r.raw.get("material")) for r in self.rows if r.raw.get("_match")
+                       and any(e.field == "material" for e in r.errors)})  # fmt: skip
+
     @property
     def errors(self) -> list[RowError]:
         return [e for r in self.rows for e in r.errors]
@@ -139,7 +145,10 @@ def preview(*, session: Session, factory: Factory, rows: list[dict[str, Any]]) -
     seen: set = set()
     out = []
     notes: list[str] = []
+    names = park_waste_names(session=session, park_id=factory.park_id)
     for raw in rows:
+        if raw.get("_match") and folded(raw.get("material")) in names:
+            raw = {**raw, "material": names[folded(raw.get("material"))]}
         row = _check_row(raw, mine)
         out.append(row)
         if row.status == "error":

@@ -9,6 +9,7 @@ over 3 months = 15.333333 t a month, recycled today; spent solvent 800 kg + 1,00
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from exchange.services import allbaro
 from tests.exchange.conftest import sign_in
@@ -66,3 +67,37 @@ def test_an_unknown_waste_name_is_asked_about_with_suggestions(client, world, se
     assert "Unknown material “폐수처리오닉”: did you mean “폐수처리오니”" in response.get_data(
         as_text=True)
     assert stored(session) == []
+
+
+def test_a_waste_name_explained_once_is_remembered_for_the_park(client, world, session):
+    from exchange.models import ParkWasteName
+    from exchange.services.waste_names import park_waste_names
+
+    sign_in(client, world.manager_a)
+    content = ("인계번호,인계일자,확정여부,폐기물종류(성상),위탁량,단위,처리자명,처리방법\n"
+               "1,2026-01-02,확정,공정오니(고상),5,ton,한빛자원(주),(3010)매립(위탁)\n").encode()
+    response = upload(client, world.factory_a.id, "allbaro.csv", content=content)
+    html = response.get_data(as_text=True)
+    assert "Waste names the catalogue does not know" in html
+    assert 'name="name" type="hidden" value="공정오니"' in html
+    answer = client.post(f"/factories/{world.factory_a.id}/import/names",
+                         data={"name": "공정오니", "material": "wastewater-sludge"})  # fmt: skip
+    assert answer.status_code == 302
+    assert park_waste_names(session=session, park_id=world.park.id) == {
+        "공정오니": "wastewater-sludge"}
+    # any factory of the park now imports the name
+    sign_in(client, world.manager_b)
+    confirm(client, world.factory_b.id, upload(client, world.factory_b.id, "a.csv", content))
+    [offer] = stored(session)
+    assert (offer.factory_id, offer.material_key, offer.tonnes_per_month, offer.disposal_route) == (
+        world.factory_b.id, "wastewater-sludge", 5.0, "landfill")
+    # a material the catalogue does not have is refused; nobody outside the park may teach
+    client.post(f"/factories/{world.factory_b.id}/import/names",
+                data={"name": "공정오니", "material": "kryptonite"})  # fmt: skip
+    sign_in(client, world.other_coordinator)
+    refused = client.post(f"/factories/{world.factory_b.id}/import/names",
+                          data={"name": "x", "material": "fgd-gypsum"})  # fmt: skip
+    assert refused.status_code in (403, 404)
+    session.expire_all()
+    assert [(r.name, r.material_key) for r in session.exec(select(ParkWasteName))] == [
+        ("공정오니", "wastewater-sludge")]
