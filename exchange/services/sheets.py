@@ -334,7 +334,8 @@ def to_xlsx(rows: list[list[Any]], book: Workbook | None = None) -> bytes:
     sheet = book.active
     sheet.title = sheet.title if book.sheetnames != ["Sheet"] else "listings"
     for row in rows:
-        sheet.append([_cell(safe_cell(v)) for v in row])
+        # no apostrophe here: a cell typed as text ("s") is never run as a formula
+        sheet.append([_cell(v) for v in row])
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # openpyxl takes text beginning with "=" for a formula
                 cell.data_type = "s"
