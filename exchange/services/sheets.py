@@ -238,6 +238,9 @@ def _round_trip_fields(row: PreviewRow, fields: dict[str, Any], mine: dict[int, 
             "A withdrawn listing cannot be changed."), typed_status))  # fmt: skip
     if row.parsed is not None and not row.errors:
         same = _signature(row.parsed) == _signature_of(listing)
+        if not same and listing.status == ListingStatus.withdrawn:
+            row.errors.append(RowError(row.line, "id", _("A withdrawn listing cannot be changed."),
+                                       typed_id))  # fmt: skip
         row.status = "unchanged" if same and status in ("", listing.status) else "update"
 
 
