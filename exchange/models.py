@@ -336,6 +336,19 @@ class Notification(SQLModel, table=True):
     read_at: datetime | None = None
 
 
+class ParkWasteName(SQLModel, table=True):
+    """A waste's name as a park's files give it (Allbaro's legal names) that someone of the
+    park said is a catalogue material: asked once, then used by every import of the park."""
+
+    __table_args__ = (UniqueConstraint("park_id", "name", name="uq_parkwastename_park_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    park_id: int = Field(foreign_key="park.id", index=True)
+    name: str = Field(max_length=200)  # folded (services.field_reader.folded)
+    material_key: str = Field(max_length=60)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class LoginAttempt(SQLModel, table=True):
     """One sign-in try, kept a day: the lock-out must hold across every gunicorn worker.
 

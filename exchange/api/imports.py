@@ -43,7 +43,7 @@ def _body() -> tuple[str, bytes, str | None]:
 
 
 def _row(row: sheets.PreviewRow) -> dict:
-    values = {k: sheets.typed(v) for k, v in row.raw.items() if k != "_line"}
+    values = {k: sheets.typed(v) for k, v in row.raw.items() if not k.startswith("_")}
     return {"line": row.line, "status": row.status, "listing_id": row.listing_id,
             "values": values,
             "errors": [{"field": e.field, "message": e.message, "value": e.value}
@@ -76,7 +76,7 @@ def import_preview(factory_id: int):
                                          user_id=user.id, read=read, filename=filename)  # fmt: skip
     s.rollback()
     return {"token": token, "counts": checked.counts(), "encoding": read.encoding,
-            "notes": read.notes, "rows": [_row(r) for r in checked.rows]}  # fmt: skip
+            "notes": read.notes + checked.notes, "rows": [_row(r) for r in checked.rows]}  # fmt: skip
 
 
 @bp.post("/factories/<id:factory_id>/imports/<token>")

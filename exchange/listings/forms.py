@@ -167,6 +167,17 @@ class ImportForm(FlaskForm):
     )
 
 
+class WasteNameForm(FlaskForm):
+    """What a waste name of an imported file (Allbaro) is in the catalogue, for the park."""
+
+    name = HiddenField(validators=[DataRequired(), Length(max=200)])
+    material = SelectField(_l("Material"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.material.choices = material_choices()
+
+
 class ConfirmImportForm(FlaskForm):
     """Confirms the preview kept on the server under `token` (the rows never travel here)."""
 

@@ -24,6 +24,7 @@ from exchange.listings.forms import (
     ConfirmImportForm,
     FactoryForm,
     ImportForm,
+    WasteNameForm,
     listing_form_class,
 )
 from exchange.mail import mail_managers
@@ -40,6 +41,7 @@ from exchange.services import (
     sheet_template,
     sheets,
     users,
+    waste_names,
 )
 from exchange.services.listing_input import listing_to_raw
 
@@ -298,7 +300,7 @@ def import_sheet(factory_id: int):
                 time_budget_s=current_app.config["IMPORT_TIME_BUDGET_S"],
             )  # fmt: skip
             checked = sheets.preview(session=s, factory=fac, rows=read.rows)
-            checked.notes = read.notes
+            checked.notes = read.notes + checked.notes
             if checked.errors:
                 raise sheets.SheetRejected(sheets.rejected_message(checked), checked.errors)
             token = import_drafts.save_draft(folder=_drafts(), factory_id=fac.id,
@@ -314,7 +316,29 @@ def import_sheet(factory_id: int):
         "listings/import.html", form=form, factory=fac, rejected=rejected, preview=checked,
         confirm=ConfirmImportForm(token=token) if token else None,
         encoding=read.encoding if checked else None,
+        name_forms=[WasteNameForm(name=n, formdata=None) for n in checked.unknown_names()]
+        if checked else [],
     ), status  # fmt: skip
+
+
+@bp.post("/<int:factory_id>/import/names")
+@login_required
+def teach_waste_name(factory_id: int):
+    """Remember, for the park, which catalogue material a waste name of its files is."""
+    s = db.session()
+    fac = access.get_factory(session=s, user=current_user, factory_id=factory_id, listings=True)
+    form = WasteNameForm()
+    if form.validate_on_submit():
+        try:
+            waste_names.remember_waste_name(session=s, park_id=fac.park_id, name=form.name.data,
+                                            material_key=form.material.data, user=current_user)  # fmt: skip
+        except ValueError:
+            flash(_("Choose a material for “%(name)s”.", name=form.name.data), "error")
+        else:
+            s.commit()
+            flash(_("Remembered for the park: “%(name)s” is %(material)s. Upload the file "
+                    "again.", name=form.name.data, material=form.material.data), "success")  # fmt: skip
+    return redirect(url_for("listings.import_sheet", factory_id=fac.id))
 
 
 @bp.post("/<int:factory_id>/import/confirm")

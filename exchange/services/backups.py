@@ -37,6 +37,7 @@ from exchange.models import (
     MatchRun,
     Notification,
     Park,
+    ParkWasteName,
     Permit,
     Proposal,
     ProposalEvent,
@@ -48,7 +49,7 @@ from exchange.services.users import normalise_email
 FORMAT = "exchange-park/1"
 # in an order where every row's references come before it (a run's retry_of excepted)
 TABLES: tuple[type[SQLModel], ...] = (
-    Park, Factory, Permit, User, FactoryManager, Invitation, Listing, ListingChange,
+    Park, Factory, Permit, User, ParkWasteName, FactoryManager, Invitation, Listing, ListingChange,
     MatchRun, Proposal, ProposalEvent, UnmatchedOffer, Delivery, Notification, ApiToken,
 )  # fmt: skip
 NOT_PARK_DATA: tuple[type[SQLModel], ...] = (LoginAttempt,)
@@ -91,6 +92,7 @@ def _row_filters(park_id: int) -> dict[str, Any]:
         "factory": Factory.park_id == park_id,
         "permit": col(Permit.factory_id).in_(factories),
         "user": col(User.id).in_(members),
+        "parkwastename": ParkWasteName.park_id == park_id,
         "factorymanager": col(FactoryManager.factory_id).in_(factories),
         "invitation": or_(Invitation.park_id == park_id, col(Invitation.factory_id).in_(factories)),
         "listing": col(Listing.factory_id).in_(factories),

@@ -46,6 +46,9 @@ CHOICE_WORDS = {
 }  # fmt: skip
 
 
+DESCRIPTION_MAX = 2000
+
+
 def base_columns() -> list[str]:
     return [
         "kind", "material", "accepts", "description", "tonnes_per_month", "steadiness",
@@ -161,7 +164,10 @@ def parse_listing(raw: Mapping[str, Any]) -> ListingInput:
     tonnes = r.number("tonnes_per_month", required=lot is None, above=0, units=TONNE_UNITS)
     data = ListingInput(kind=kind or "offer", material_key=material or "", tonnes_per_month=0.0)
     data.tonnes_per_month = tonnes or 0.0
-    data.description = r.text("description")[:2000]
+    data.description = r.text("description")
+    if len(data.description) > DESCRIPTION_MAX:  # refused, never cut: the end may matter
+        r.fail("description", _("At most %(max)d characters; this has %(n)d.",
+                                max=DESCRIPTION_MAX, n=len(data.description)))  # fmt: skip
     data.steadiness = r.choice(
         "steadiness", [s.value for s in Steadiness], default=Steadiness.continuous.value,
         words=CHOICE_WORDS["steadiness"],

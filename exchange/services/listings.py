@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from exchange.models import Factory, Listing, ListingChange, ListingStatus, User, utcnow
 from exchange.services.agreed import check_agreed
+from exchange.services.field_reader import normal_text
 from exchange.services.listing_input import ListingInput
 from exchange.services.pages import Page, paginate
 
@@ -130,6 +131,7 @@ def search_listings(
         query = query.where(
             or_(Listing.material_key == material, col(Listing.accepts).contains(material))
         )
+    text = normal_text(text)  # a query pasted as NFD finds the NFC text stored
     if text:
         like = f"%{text}%"
         query = query.where(

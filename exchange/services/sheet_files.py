@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from exchange.services import allbaro
 from exchange.services.field_reader import folded
 from exchange.services.xlsx_rows import (
     BadWorkbook,
@@ -52,6 +53,7 @@ class Table:
     rows: list[tuple[int, dict[int, Any]]]  # (line, {column number: value}), non-empty only
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
+    kind: str = "listings"  # or "allbaro": a transfer-slip export (services.allbaro)
 
 
 def not_a_sheet() -> SheetRejected:
@@ -93,12 +95,14 @@ def _table(rows: Iterator, labels: dict[str, str], max_rows: int, deadline: floa
         if header is None:
             header = cells
             table.keys = header_map(cells, labels)
-            if "kind" not in table.keys.values() or "material" not in table.keys.values():
+            if slips := allbaro.header_keys(cells):
+                table.keys, table.kind = slips, "allbaro"
+            elif "kind" not in table.keys.values() or "material" not in table.keys.values():
                 raise SheetRejected(
                     _("The first row must name the columns; download the template.")
                 )
             unknown = [str(v) for c, v in header.items() if c not in table.keys]
-            if unknown:
+            if unknown and table.kind == "listings":
                 table.notes.append(_("Columns not read (not in the template): %(cols)s.",
                                      cols=", ".join(unknown)))  # fmt: skip
             continue
@@ -198,7 +202,7 @@ def _xlsx_rows(content: bytes, labels: dict[str, str], deadline: float):
 
     def is_header(cells: dict[int, Any]) -> bool:
         keys = header_map(cells, labels).values()
-        return "kind" in keys and "material" in keys
+        return ("kind" in keys and "material" in keys) or allbaro.header_keys(cells) is not None
 
     sheet = pick_sheet(book, is_header, deadline=deadline)
     yield from read_rows(book, sheet, deadline=deadline)

@@ -20,7 +20,10 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
-from exchange.models import Factory, Listing, ListingStatus, User
+from exchange.i18n import format_number
+from exchange.models import Factory, Listing, ListingKind, ListingStatus, User
+from exchange.services import allbaro
+from exchange.services.agreed import held_exchanges
 from exchange.services.field_reader import folded, normal_text
 from exchange.services.listing_input import (
     InvalidListing,
@@ -30,6 +33,7 @@ from exchange.services.listing_input import (
     parse_listing,
 )
 from exchange.services.listings import create_listing, set_status, update_listing
+from exchange.services.proposals import EPSILON_T
 from exchange.services.sheet_files import (
     CellError,
     NoSavedValue,
@@ -38,6 +42,7 @@ from exchange.services.sheet_files import (
     header_map,
     read_table,
 )
+from exchange.services.waste_names import park_waste_names
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -85,6 +90,9 @@ def read_sheet(
         rows.append(raw)
     if not rows:
         raise SheetRejected(_("The sheet has no rows under its header."))
+    if table.kind == "allbaro":
+        rows, notes = allbaro.listing_rows([(r.pop("_line"), r) for r in rows])
+        table.notes += notes
     return ReadSheet(rows=rows, notes=table.notes, encoding=table.encoding)
 
 
@@ -113,6 +121,11 @@ class Preview:
     rows: list[PreviewRow]
     notes: list[str] = field(default_factory=list)
 
+    def unknown_names(self) -> list[str]:
+        """Waste names of a file (Allbaro) the catalogue and the park do not know yet."""
+        return sorted({str(r.raw.get("material")) for r in self.rows if r.raw.get("_match")
+                       and any(e.field == "material" for e in r.errors)})  # fmt: skip
+
     @property
     def errors(self) -> list[RowError]:
         return [e for r in self.rows for e in r.errors]
@@ -134,11 +147,18 @@ def preview(*, session: Session, factory: Factory, rows: list[dict[str, Any]]) -
     seen_ids: set[int] = set()
     seen: set = set()
     out = []
+    notes: list[str] = []
+    names = park_waste_names(session=session, park_id=factory.park_id)
     for raw in rows:
+        if raw.get("_match") and folded(raw.get("material")) in names:
+            raw = {**raw, "material": names[folded(raw.get("material"))]}
         row = _check_row(raw, mine)
         out.append(row)
         if row.status == "error":
             continue
+        if raw.get("_match") == "material":
+            _match_by_material(row, mine)
+            notes += _park_takers(session, factory, raw.get("_takers") or [])
         signature = _signature(row.parsed)
         if row.listing_id is not None:
             if row.listing_id in seen_ids:
@@ -149,7 +169,51 @@ def preview(*, session: Session, factory: Factory, rows: list[dict[str, Any]]) -
         elif signature in stored:
             row.status, row.listing_id = "unchanged", stored[signature]
         seen.add(signature)
-    return Preview(rows=out)
+        if row.status == "update":
+            _refuse_below_agreed(session, row, mine[row.listing_id])
+    return Preview(rows=out, notes=notes)
+
+
+def _refuse_below_agreed(session: Session, row: PreviewRow, listing: Listing) -> None:
+    """A sheet may not take a listing below what its approved or running exchanges carry:
+    the row is an error naming them (the listing's own page can confirm such a change and
+    tell the partners; a sheet of many rows is no place for that question)."""
+    status = row.new_status or listing.status
+    left = row.parsed.tonnes_per_month if status == ListingStatus.active else 0.0
+    exchanges = held_exchanges(session=session, listing=listing)
+    held = sum(x.proposal.tonnes_per_month for x in exchanges)
+    if not exchanges or left + EPSILON_T >= held:
+        return
+    named = ", ".join(
+        _("#%(id)s with %(factory)s (%(tonnes)s t a month)", id=x.proposal.id,
+          factory=x.partner.name, tonnes=format_number(x.proposal.tonnes_per_month))
+        for x in exchanges
+    )  # fmt: skip
+    field = "tonnes_per_month" if status == ListingStatus.active else "status"
+    typed_value = typed(row.raw.get(field))
+    row.errors.append(RowError(row.line, field, _(
+        "Agreed exchanges carry %(held)s t a month of this listing (%(exchanges)s): change it "
+        "below that on the listing's own page, which asks to confirm and tells the partners.",
+        held=format_number(held), exchanges=named), typed_value))  # fmt: skip
+    row.status, row.parsed = "error", None
+
+
+def _match_by_material(row: PreviewRow, mine: dict[int, Listing]) -> None:
+    """An Allbaro row updates the factory's offer of its material, when it has one."""
+    same = [x for x in mine.values() if x.kind == ListingKind.offer
+            and x.material_key == row.parsed.material_key
+            and x.status != ListingStatus.withdrawn]  # fmt: skip
+    if same:
+        listing = min(same, key=lambda x: x.id)
+        row.listing_id = listing.id
+        row.status = "unchanged" if _signature(row.parsed) == _signature_of(listing) else "update"
+
+
+def _park_takers(session: Session, factory: Factory, takers: list[str]) -> list[str]:
+    names = {folded(f.name): f.name for f in session.exec(
+        select(Factory).where(Factory.park_id == factory.park_id, Factory.id != factory.id))}  # fmt: skip
+    return [_("%(name)s takes this waste today and is a factory of the park: a possible "
+              "existing exchange.", name=names[folded(t)]) for t in takers if folded(t) in names]  # fmt: skip
 
 
 def _check_row(raw: dict[str, Any], mine: dict[int, Listing]) -> PreviewRow:
@@ -203,6 +267,9 @@ def _round_trip_fields(row: PreviewRow, fields: dict[str, Any], mine: dict[int, 
             "A withdrawn listing cannot be changed."), typed_status))  # fmt: skip
     if row.parsed is not None and not row.errors:
         same = _signature(row.parsed) == _signature_of(listing)
+        if not same and listing.status == ListingStatus.withdrawn:
+            row.errors.append(RowError(row.line, "id", _("A withdrawn listing cannot be changed."),
+                                       typed_id))  # fmt: skip
         row.status = "unchanged" if same and status in ("", listing.status) else "update"
 
 
@@ -299,7 +366,8 @@ def to_xlsx(rows: list[list[Any]], book: Workbook | None = None) -> bytes:
     sheet = book.active
     sheet.title = sheet.title if book.sheetnames != ["Sheet"] else "listings"
     for row in rows:
-        sheet.append([_cell(safe_cell(v)) for v in row])
+        # no apostrophe here: a cell typed as text ("s") is never run as a formula
+        sheet.append([_cell(v) for v in row])
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # openpyxl takes text beginning with "=" for a formula
                 cell.data_type = "s"

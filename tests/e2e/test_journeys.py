@@ -48,7 +48,7 @@ def test_a_manager_signs_in_and_lists_an_offer(person, shoot):
 
     page.get_by_label("물질", exact=True).select_option(label="탈황석고 (10 01 05, 10 01 07)")
     page.get_by_label("설명", exact=True).fill(OFFER_DESCRIPTION)
-    page.get_by_label("월 수량 (톤/월)", exact=True).press_sequentially("100t")
+    page.get_by_label("월 수량 (톤/월)", exact=True).press_sequentially("1OO")  # the letter O for zeros
     page.get_by_label("현재 처리 방법", exact=True).select_option(label="매립")
     page.get_by_role("button", name="저장").click()
     # a typing slip: the field says what is wrong and nothing typed is lost
@@ -59,7 +59,7 @@ def test_a_manager_signs_in_and_lists_an_offer(person, shoot):
     expect(page.locator(".field.error .errors")).to_have_text("숫자를 입력해 주십시오.")
     expect(page.get_by_label("물질", exact=True)).to_have_value("fgd-gypsum")
     expect(page.get_by_label("설명", exact=True)).to_have_value(OFFER_DESCRIPTION)
-    expect(page.get_by_label("월 수량 (톤/월)", exact=True)).to_have_value("100t")
+    expect(page.get_by_label("월 수량 (톤/월)", exact=True)).to_have_value("1OO")
     shoot(page, "ko-offer-form-error")
 
     page.get_by_label("월 수량 (톤/월)", exact=True).fill("100")

@@ -77,7 +77,9 @@ def app_on(url: str):
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    yield from app_on(database_url)
+    for app in app_on(database_url):
+        app.config["IMPORT_DRAFTS"] = str(tmp_path / "imports")  # import previews kept here
+        yield app
 
 
 @pytest.fixture

@@ -323,3 +323,36 @@ def test_on_the_demo_park_an_offer_lowered_below_its_exchange_no_longer_fails_ru
     locked = {(x["source"], x["sink"]): x["tonnes"] for x in run.problem["locked"]}
     assert len(locked) == 12
     assert locked[(f"offer-{offer.id}", f"want-{exchange.want_id}")] == held / 2
+
+
+def test_a_sheet_cannot_take_a_listing_below_its_agreed_exchange(
+    app, client, session, world, agreed, tmp_path
+):
+    """The round trip (export, edit, import by id) is a path too: 50 t in the sheet where the
+    exchange carries 80 t is an error naming the exchange, and nothing is saved; 90 t passes."""
+    import csv
+    import io
+
+    from tests.exchange.test_field_cases import error_rows, upload
+
+    app.config["IMPORT_DRAFTS"] = str(tmp_path / "imports")
+    sign_in(client, world.manager_a)
+    text = client.get(f"/factories/{agreed.p.id}/export.csv?lang=en").data.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    column = table[0].index("tonnes_per_month")
+    table[1][column] = "50"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(table)
+    html = upload(client, agreed.p.id, "lowered.csv", buffer.getvalue().encode()).get_data(
+        as_text=True
+    )
+    [(line, field, message, typed)] = error_rows(html)
+    assert (line, field, typed) == ("2", "tonnes_per_month", "50")
+    assert f"#{agreed.exchange.id} with 큐공장 (80 t a month)" in message
+    session.expire_all()
+    assert session.get(Listing, agreed.offer.id).tonnes_per_month == 100
+    table[1][column] = "90"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(table)
+    html = upload(client, agreed.p.id, "ok.csv", buffer.getvalue().encode()).get_data(as_text=True)
+    assert error_rows(html) == [] and "Update 1" in html

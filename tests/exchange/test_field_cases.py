@@ -9,6 +9,7 @@ import io
 import re
 import time
 import tracemalloc
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -257,8 +258,13 @@ def test_decomposed_hangul_is_stored_composed(client, world, session, name, mate
     import_file(client, world.factory_a.id, name)
     [listing] = stored(session)
     assert (listing.material_key, listing.description) == (material, description)
-    page = client.get(f"/factories/{world.factory_a.id}?q={description.split()[0]}")
-    assert description in page.get_data(as_text=True)
+    assert unicodedata.is_normalized("NFC", listing.description)
+    other = "kind,material,tonnes_per_month,description\noffer,steel-slag,5,slag heap\n"
+    import_file(client, world.factory_a.id, "other.csv", content=other.encode())
+    for query in (description.split()[0], unicodedata.normalize("NFD", description.split()[0])):
+        page = client.get(f"/factories/{world.factory_a.id}", query_string={"q": query})
+        html = page.get_data(as_text=True)
+        assert description in html and "slag heap" not in html
     exported = client.get(f"/factories/{world.factory_a.id}/export.csv").data.decode("utf-8-sig")
     assert description in exported
 

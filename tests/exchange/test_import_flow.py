@@ -273,3 +273,30 @@ def test_the_api_previews_then_confirms(app, client, world, session):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "post" in spec["paths"]["/api/v1/factories/{factory_id}/imports"]
     assert "post" in spec["paths"]["/api/v1/factories/{factory_id}/imports/{token}"]
+
+
+def test_a_description_over_its_limit_is_refused_not_cut(client, world, session):
+    sign_in(client, world.manager_a)
+    content = _csv([["kind", "material", "tonnes_per_month", "description"],
+                    ["offer", "fgd-gypsum", "1", "가" * 2001]])  # fmt: skip
+    response = upload(client, world.factory_a.id, "long.csv", content=content)
+    [(line, column, message, _value)] = error_rows(response.get_data(as_text=True))
+    assert (line, column, message) == ("2", "description", "At most 2000 characters; this has 2001.")
+
+
+def test_a_withdrawn_listing_is_not_changed_by_an_import(client, world, session):
+    sign_in(client, world.manager_a)
+    content = _csv([["kind", "material", "tonnes_per_month"], ["offer", "fgd-gypsum", "10"]])
+    confirm(client, world.factory_a.id, upload(client, world.factory_a.id, "a.csv", content))
+    [listing] = stored(session)
+    table = _export(client, world.factory_a.id)
+    assert client.post(f"/factories/listings/{listing.id}/withdraw").status_code == 302
+    assert stored(session)[0].status == "withdrawn"
+    table[1][table[0].index("tonnes_per_month")] = "20"
+    response = upload(client, world.factory_a.id, "b.csv", _csv(table))
+    assert error_rows(response.get_data(as_text=True)) == [
+        ("2", "status", "A withdrawn listing cannot be changed.", "active")]
+    table[1][table[0].index("status")] = ""
+    response = upload(client, world.factory_a.id, "c.csv", _csv(table))
+    assert error_rows(response.get_data(as_text=True)) == [
+        ("2", "id", "A withdrawn listing cannot be changed.", str(listing.id))]

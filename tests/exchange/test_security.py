@@ -278,7 +278,38 @@ def test_every_form_field_that_carries_an_id_is_checked_below(app):
                  if field.field_class is HiddenField or name.endswith("_id")
                  or (field.field_class is SelectField and field.kwargs.get("coerce") is int)}  # fmt: skip
     # RefusalForm.back: test_decisions.test_the_back_field_of_a_refusal_only_chooses_between_two_pages
-    assert carry_ids == {("InviteForm", "factory"), ("DecisionForm", "back"), ("RefusalForm", "back")}
+    assert carry_ids == {("InviteForm", "factory"), ("DecisionForm", "back"), ("RefusalForm", "back"),
+                         ("ConfirmImportForm", "token"), ("WasteNameForm", "name")}
+
+
+def test_an_import_token_confirms_only_its_users_preview_of_its_factory(client, world, session):
+    """ConfirmImportForm.token: another user's or another factory's token saves nothing
+    (more in test_import_flow.py)."""
+    from exchange.services import import_drafts
+    from exchange.services.sheets import ReadSheet
+
+    folder = import_drafts.drafts_folder(client.application.config, client.application.instance_path)
+    read = ReadSheet(rows=[{"_line": 2, "kind": "offer", "material": "fgd-gypsum",
+                            "tonnes_per_month": "1"}])  # fmt: skip
+    token = import_drafts.save_draft(folder=folder, factory_id=world.factory_a.id,
+                                     user_id=world.manager_b.id, read=read, filename="x.csv")  # fmt: skip
+    before = snapshot(session)
+    sign_in(client, world.manager_a)
+    with client.session_transaction() as s:
+        s["imports"] = {str(world.factory_a.id): token}
+    response = client.post(f"/factories/{world.factory_a.id}/import/confirm", data={"token": token})
+    assert response.status_code == 302 and snapshot(session) == before
+    import_drafts.drop_draft(folder=folder, token=token)
+
+
+def test_a_waste_name_is_remembered_only_for_the_park_of_a_factory_one_manages(client, world,
+                                                                                 session):  # fmt: skip
+    """WasteNameForm.name is a name, not an id; the park is the factory's, checked first."""
+    before = snapshot(session)
+    sign_in(client, world.manager_b)
+    response = client.post(f"/factories/{world.factory_a.id}/import/names",
+                           data={"name": "공정오니", "material": "fgd-gypsum"})  # fmt: skip
+    assert response.status_code in (403, 404) and snapshot(session) == before
 
 
 def test_an_invitation_for_a_factory_of_another_park_is_refused(client, world, scene, session):
@@ -403,9 +434,12 @@ def test_sheets_never_carry_a_formula_out(client, world, scene, session):
     book = load_workbook(BytesIO(client.get(f"/factories/{a}/export.xlsx").data))
     [cell] = [c for row in book.active.iter_rows() for c in row if c.value == formula]
     assert cell.data_type == "s"
-    client.post(f"/factories/{a}/import", data={"sheet": (BytesIO(exported), "back.csv")})
+    # imported back (by id: the same listings), the description reads as it was stored
+    preview = client.post(f"/factories/{a}/import", data={"sheet": (BytesIO(exported), "b.csv")})
+    html = preview.get_data(as_text=True)
+    assert "Update 0" in html and "Error 0" in html
     descriptions = [x.description for x in session.exec(select(Listing)).all()]
-    assert descriptions.count(formula) == 2
+    assert descriptions.count(formula) == 1
 
 
 # --- 7. uploads ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import io
+import re
 import sqlite3
 
 import pytest
@@ -57,13 +58,24 @@ def test_a_full_disk_during_an_import_gives_507_and_imports_nothing(client, worl
     def no_space(**_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("exchange.services.sheets.import_listings", no_space)
     sign_in(client, world.manager_a)
-    reply = client.post(f"/factories/{world.factory_a.id}/import",
-                        data={"sheet": (io.BytesIO(b"kind,material\n"), "s.csv")},
-                        content_type="multipart/form-data")  # fmt: skip
+    sheet = b"kind,material,tonnes_per_month\noffer,fgd-gypsum,1\n"
+    # the disk fills while the preview is kept, or while the confirmed rows are saved
+    with monkeypatch.context() as patch:
+        patch.setattr("exchange.services.import_drafts.save_draft", no_space)
+        reply = client.post(f"/factories/{world.factory_a.id}/import",
+                            data={"sheet": (io.BytesIO(sheet), "s.csv")},
+                            content_type="multipart/form-data")  # fmt: skip
     assert reply.status_code == 507
     assert "nothing was saved" in reply.get_data(as_text=True)
+    preview = client.post(f"/factories/{world.factory_a.id}/import",
+                          data={"sheet": (io.BytesIO(sheet), "s.csv")},
+                          content_type="multipart/form-data")  # fmt: skip
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', preview.get_data(as_text=True))
+    monkeypatch.setattr("exchange.services.sheets.apply_preview", no_space)
+    reply = client.post(f"/factories/{world.factory_a.id}/import/confirm",
+                        data={"token": token.group(1)})  # fmt: skip
+    assert reply.status_code == 507
     assert session.exec(select(Listing)).all() == []
 
 

@@ -171,6 +171,43 @@ def main() -> None:
         "minus,-A1\r\nnumber,-12.5\r\ntext,a=b\r\n".encode()
     )  # fmt: skip
 
+    allbaro()
+
+
+ALLBARO = ["번호", "인계번호", "인계일자", "확정여부", "폐기물종류(성상)", "구분", "위탁량", "단위",
+           "운반자명", "차량번호", "처리자명", "처리방법", "처리장소", "인계자명", "공동배출자여부",
+           "입력구분", "진행상태", "운반IP동일", "처리IP동일", "예외사유"]  # fmt: skip
+
+
+def allbaro() -> None:
+    """Allbaro transfer-slip exports of an invented plating works, built from the columns the
+    issue lists (firms and numbers invented): January to March as CSV, then April as .xlsx."""
+    recycle, burn = "(2010)중간가공폐기물 제조(재)(위탁)", "(1110)소각(위탁)"
+    slips = [  # date, confirmed, waste, amount, unit, receiver, method
+        ("2026-01-08", "확정", "폐수처리오니(고상)", "12,000", "kg", "한빛자원(주)", recycle),
+        ("2026-01-22", "확정", "폐수처리오니(고상)", "10.5", "ton", "한빛자원(주)", recycle),
+        ("2026-02-12", "확정", "폐수처리오니(고상)", "11,500", "kg", "한빛자원(주)", recycle),
+        ("2026-03-05", "미확정", "폐수처리오니(고상)", "12", "ton", "Factory B", recycle),
+        ("2026-01-15", "확정", "폐유기용제(액상)", "800", "kg", "청정소각(주)", burn),
+        ("2026-03-15", "확정", "폐유기용제(액상)", "1,000", "kg", "청정소각(주)", burn),
+    ]  # fmt: skip
+    lines = [",".join(ALLBARO)]
+    for i, (day, ok, waste, amount, unit, receiver, method) in enumerate(slips, start=1):
+        cells = [str(i), f"2026{i:08d}", day, ok, waste, "사업장일반", amount, unit, "빠른운수",
+                 "12가3456", receiver, method, "경기도 시흥시", "김담당", "N", "웹", "처리완료",
+                 "Y", "Y", ""]  # fmt: skip
+        lines.append(",".join(f'"{c}"' if "," in c else c for c in cells))
+    (HERE / "ours-allbaro-2026-q1.csv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n")
+                                                   .encode("utf-8"))  # fmt: skip
+    rows = [header(ALLBARO)]
+    april = [("2026-04-09", "확정", "폐수처리오니(고상)", 15000, "kg", "한빛자원(주)", recycle),
+             ("2026-04-20", "확정", "폐수처리오니(고상)", 15, "ton", "한빛자원(주)", recycle)]
+    for n, (day, ok, waste, amount, unit, receiver, method) in enumerate(april, start=2):
+        values = [n - 1, f"20260400{n}", day, ok, waste, "사업장일반", amount, unit, "빠른운수",
+                  "12가3456", receiver, method, "경기도 시흥시", "김담당", "N", "웹", "처리완료"]
+        rows.append(row(n, *(cell(f"{chr(65 + i)}{n}", v) for i, v in enumerate(values))))
+    write_xlsx("ours-allbaro-2026-04.xlsx", [("인계서 목록", "visible", sheet_xml(rows, "A1"))])
+
 
 if __name__ == "__main__":
     main()
