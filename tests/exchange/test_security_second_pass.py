@@ -337,3 +337,42 @@ def test_every_signed_in_page_and_download_is_no_store(app, client, world, scene
     session.commit()
     answer = client.get("/api/v1/factories", headers={"Authorization": f"Bearer {secret}"})
     assert (answer.status_code, answer.headers["Cache-Control"]) == (200, "no-store")
+
+
+# --- 6. a factory's name is shown by its own choice ------------------------------------------
+
+
+def _factory_form(show: bool) -> dict:
+    data = {"name": "Factory A", "lat": "37.31", "lon": "126.79", "modes": "truck"}
+    return {**data, "show_name": "y"} if show else data
+
+
+@pytest.mark.parametrize("who", ["coordinator", "admin"])
+def test_only_its_managers_change_whether_a_factory_shows_its_name(client, world, session, who):
+    a = world.factory_a
+    url = f"/factories/{a.id}/edit"
+    sign_in(client, getattr(world, who))
+    form_page = client.get(url).get_data(as_text=True)
+    assert 'name="show_name"' not in form_page
+    assert "Only the factory's managers choose this." in form_page
+    assert client.post(url, data=_factory_form(True)).status_code == 302
+    session.expire_all()
+    assert session.get(type(a), a.id).show_name is False  # the rest of the form was saved
+    sign_in(client, world.manager_a)
+    assert 'name="show_name"' in client.get(url).get_data(as_text=True)
+    client.post(url, data=_factory_form(True))
+    sign_in(client, getattr(world, who))
+    client.post(url, data=_factory_form(False))  # an unticked box cannot take it back either
+    session.expire_all()
+    assert session.get(type(a), a.id).show_name is True
+
+
+def test_a_factory_a_coordinator_adds_starts_unnamed(client, world, session):
+    from sqlmodel import select
+
+    from exchange.models import Factory
+
+    sign_in(client, world.coordinator)
+    client.post("/factories/new", data={**_factory_form(True), "name": "New plant"})
+    [made] = session.exec(select(Factory).where(Factory.name == "New plant")).all()
+    assert made.show_name is False
