@@ -69,7 +69,7 @@ def test_manager_cannot_edit_other_factorys_listing_by_changing_the_id(
         f"/factories/listings/{listing_a.id}/edit",
         data={"kind": "offer", "material": "fgd-gypsum", "tonnes_per_month": "999"},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # not theirs to see: as if it did not exist
     session.expire_all()
     assert session.get(Listing, listing_a.id).tonnes_per_month == 120
 
@@ -80,7 +80,7 @@ def test_manager_cannot_create_a_listing_in_another_factory(client, world, sessi
         f"/factories/{world.factory_a.id}/listings/new",
         data={"kind": "offer", "material": "fgd-gypsum", "tonnes_per_month": "5"},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # not theirs to see: as if it did not exist
     assert session.exec(select(Listing)).all() == []
 
 
@@ -108,5 +108,5 @@ def test_import_into_another_factory_is_refused(client, world, session):
         data={"sheet": (BytesIO(sheet), "l.csv")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # not theirs to see: as if it did not exist
     assert session.exec(select(ListingChange)).all() == []

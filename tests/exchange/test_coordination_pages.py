@@ -286,7 +286,7 @@ def test_a_manager_accepts_only_for_their_own_factory(client, session, world, sc
                                      password="", factories=[world.factory_c])  # fmt: skip
         session.commit()
     sign_in(client, outsider)
-    assert client.post(f"/exchanges/{scene.proposal.id}/accept").status_code == 403
+    assert client.post(f"/exchanges/{scene.proposal.id}/accept").status_code == 404  # unseen
     sign_in(client, world.manager_a)
     assert client.post(f"/exchanges/{scene.proposal.id}/accept").status_code == 302
     session.expire_all()
