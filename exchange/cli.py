@@ -14,8 +14,8 @@ from exchange.models import Factory, Park, Role
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_upgrade, db_revision, check, create_park, create_user, seed_demo, worker,
-                    export_park, import_park):  # fmt: skip
+    for command in (db_upgrade, db_revision, check, create_park, create_user, create_token,
+                    seed_demo, worker, export_park, import_park):  # fmt: skip
         app.cli.add_command(command)
 
 
@@ -105,6 +105,33 @@ def create_user(email, name, role, park_slug, factory_slugs, password) -> None:
         except users.AccountError as error:
             raise click.UsageError(str(error)) from None
         click.echo(f"created {user.role} {user.email}")
+
+
+@click.command("create-token")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", required=True, help="what the token is for, e.g. 'ERP of Banwol Plating'")
+@click.option("--read-only", is_flag=True, help="the token may read but not change anything")
+@click.option("--days", type=click.IntRange(1, 3650), help="expires after N days (default never)")
+def create_token(email: str, name: str, read_only: bool, days: int | None) -> None:
+    """Print a new API token for the user with EMAIL (for setting up a park's integrations).
+
+    The token is printed once, alone on stdout, and only its hash is kept."""
+    from exchange.services import api_tokens, users
+
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise click.BadParameter(f"{name!r}: 1 to 80 characters", param_hint="--name")
+    with db.session_scope() as s:
+        user = users.find_user(session=s, email=email)
+        if user is None or not user.is_active:
+            raise click.BadParameter(f"no active user with e-mail {email!r}", param_hint="EMAIL")
+        token, secret = api_tokens.create_token(session=s, user=user, name=name, days=days,
+                                                read_only=read_only)  # fmt: skip
+        access = "read-only" if read_only else "read and write"
+        expires = f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC" if days else "never expires"
+    click.echo(f"token {name!r} for {user.email} ({access}, {expires}):", err=True)
+    click.echo(secret)
 
 
 @click.command("seed-demo")

@@ -41,6 +41,9 @@ def _authenticate() -> None:
     user, token = api_tokens.token_user(session=s, secret=secret.strip())
     if user is None:
         raise ApiError(401, _refusal(token), code="invalid-token")
+    if not api_tokens.may_use(token, request.method):
+        raise ApiError(403, _("This API token is read-only: create one that can write on your "
+                              "profile page."), code="read-only-token")  # fmt: skip
     if api_tokens.needs_touch(token):
         # its own small commit, before the request does anything, at most every few minutes
         api_tokens.touch(session=s, token=token)

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from exchange.api import bp, schemas
 from exchange.api.auth import is_public, public
 from exchange.api.lists import MAX_ID, MAX_PER_PAGE
+from exchange.services import api_tokens
 
 ERRORS = (400, 401, 403, 404, 422)
 PAGE = [
@@ -68,15 +69,21 @@ def _path_params(rule: str) -> tuple[str, list[dict]]:
     return _ARG.sub(lambda m: "{" + m.group(3) + "}", rule), params
 
 
-def _operation(rule, view: Callable, path_params: list[dict]) -> dict:
+def _operation(rule, view: Callable, path_params: list[dict], method: str) -> dict:
     meta = view.api_doc
     # one view may serve several fixed paths (approve, reject): each its own operation
     op_id = "_".join([rule.endpoint.removeprefix("api."), *(rule.defaults or {}).values()])
     op = {"operationId": op_id, "summary": str(meta["summary"]),
           "tags": [meta["tag"]], "parameters": path_params + meta["params"],
           "security": [] if is_public(view) else [{"token": []}]}  # fmt: skip
-    if meta["description"]:
-        op["description"] = str(meta["description"])
+    writes = not is_public(view) and method not in api_tokens.READ_METHODS
+    # OpenAPI 3.0 has no scopes for bearer tokens: the extension says it to programs
+    op["x-needs-write"] = writes
+    notes = [str(meta["description"])] if meta["description"] else []
+    if writes:
+        notes.append(_("Needs a token that can write: a read-only token gets 403."))
+    if notes:
+        op["description"] = " ".join(notes)
     if meta["body"] is not None:
         op["requestBody"] = {"required": True,
                              "content": {"application/json": {"schema": meta["body"]}}}  # fmt: skip
@@ -94,7 +101,8 @@ def _operation(rule, view: Callable, path_params: list[dict]) -> dict:
 
 _ERROR_WORDS = {
     400: "Not JSON, or not a JSON object", 401: "No token, or a revoked or expired one",
-    403: "Your role or factory may not do this", 404: "No such object",
+    403: "Your role or factory may not do this, or the token is read-only",
+    404: "No such object, or not one of yours",
     409: "A conflict: over-allocation, a decided or stale proposal, a run already under way",
     422: "A field was refused; `field` names it",
 }  # fmt: skip
@@ -119,7 +127,7 @@ def build_spec() -> dict:
             continue
         path, params = _path_params(rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule, view, params)
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, view, params, method)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -41,8 +41,8 @@ FILTERS = [query("park", "a park's id", type="integer", minimum=1),
 
 
 def _proposal(proposal_id: int) -> tuple[Proposal, list[str]]:
-    """Load-or-404; then a manager of either factory (from approval on), the park's
-    coordinator or an admin, as on the pages; anyone else 403."""
+    """A manager of either factory (from approval on), the park's coordinator or an admin, as
+    on the pages; for anyone else 404, as for an id that does not exist."""
     s, user = db.session(), api_user()
     item = s.get(Proposal, proposal_id)
     if item is None:
@@ -54,7 +54,7 @@ def _proposal(proposal_id: int) -> tuple[Proposal, list[str]]:
         user=user, park=s.get(Park, item.park_id)
     ):
         return item, sides
-    raise Forbidden()
+    raise NotFound()
 
 
 def _search(statuses: tuple[str, ...]):

@@ -37,7 +37,7 @@ def _park() -> Park:
 
 
 def _run(run_id: int) -> MatchRun:
-    """Load-or-404, then only its park's coordinators and admins (403)."""
+    """Only its park's coordinators and admins; for anyone else 404, as for no such run."""
     s = db.session()
     run = s.get(MatchRun, run_id)
     if run is None:

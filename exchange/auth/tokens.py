@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField
+from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from exchange import db
@@ -24,6 +24,7 @@ class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])
     days = IntegerField(_l("Expires after (days)"), validators=[
         Optional(), NumberRange(1, api_tokens.MAX_DAYS)])  # fmt: skip
+    read_only = BooleanField(_l("Read only: the program may read but not change anything"))
 
 
 def token_context(token_form: TokenForm | None = None) -> dict:
@@ -43,7 +44,8 @@ def create_token():
     if not form.validate_on_submit():
         return profile_page(token_form=form), 422
     _token, secret = api_tokens.create_token(session=s, user=current_user, name=form.name.data,
-                                             days=form.days.data)  # fmt: skip
+                                             days=form.days.data,
+                                             read_only=form.read_only.data)  # fmt: skip
     s.commit()
     # shown in this answer only: a redirect would have to keep the secret somewhere
     return profile_page(new_secret=secret)

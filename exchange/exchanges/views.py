@@ -53,8 +53,8 @@ class ExchangeRow:
 
 
 def _exchange(proposal_id: int) -> tuple[Proposal, list[str]]:
-    """Load-or-404, then: a manager of either factory (once approved), the park's
-    coordinator or an admin; anyone else 403."""
+    """A manager of either factory (once approved), the park's coordinator or an admin; for
+    anyone else 404, as for an id that does not exist."""
     s = db.session()
     item = s.get(Proposal, proposal_id)
     if item is None:
@@ -67,7 +67,7 @@ def _exchange(proposal_id: int) -> tuple[Proposal, list[str]]:
         user=current_user, park=park
     ):
         return item, sides
-    abort(403)
+    abort(404)
 
 
 def _rows(items: list[Proposal]) -> list[ExchangeRow]:

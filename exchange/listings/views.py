@@ -97,11 +97,21 @@ FACTORY_FIELDS = ("name", "name_en", "brn", "ksic", "industry_ko", "industry_en"
 def _save_factory(s, fac, form: FactoryForm) -> None:
     fields = {k: form[k].data for k in FACTORY_FIELDS}
     fields.update({k: v or "" for k, v in fields.items() if k not in ("lat", "lon", "show_name", "publish_figures")})
+    if not _chooses_name(s, fac):  # whatever the form sent: the choices are the factory's own
+        fields["show_name"] = bool(fac.show_name)
+        fields["publish_figures"] = bool(fac.publish_figures)
     fields["modes"] = " ".join(form.modes.data)
     factories.update_factory(session=s, factory=fac, fields=fields)
     permits = [{"number": p["number"], "kind": p["kind"], "expires": p["expires"]}
                for p in form.permits.data if p["number"]]  # fmt: skip
     factories.replace_permits(session=s, factory=fac, permits=permits)
+
+
+def _chooses_name(s, fac) -> bool:
+    """Whether its name is shown, and whether its figures may be published, are the factory's
+    own choices: its managers make them, never its park's coordinator or an admin (a new
+    factory starts unnamed and unpublished)."""
+    return fac.id is not None and fac.id in access.managed_factory_ids(session=s, user=current_user)
 
 
 @bp.route("/<int:factory_id>/edit", methods=["GET", "POST"])
@@ -120,7 +130,8 @@ def edit_factory(factory_id: int):
         s.commit()
         flash(_("The factory was saved."), "success")
         return redirect(url_for("listings.factory", factory_id=fac.id))
-    return render_template("listings/factory_form.html", form=form, factory=fac)
+    return render_template("listings/factory_form.html", form=form, factory=fac,
+                           chooses_name=_chooses_name(s, fac))  # fmt: skip
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -140,7 +151,8 @@ def new_factory():
         s.commit()
         flash(_("The factory was added. Invite its environment manager next."), "success")
         return redirect(url_for("listings.factory", factory_id=fac.id))
-    return render_template("listings/factory_form.html", form=form, factory=None, park=park)
+    return render_template("listings/factory_form.html", form=form, factory=None, park=park,
+                           chooses_name=False)  # fmt: skip
 
 
 @bp.route("/<int:factory_id>/listings/new", methods=["GET", "POST"])

@@ -1,4 +1,8 @@
-"""Who may see and change what: the one place every view asks."""
+"""Who may see and change what: the one place every view asks.
+
+An object the user may not see answers 404, exactly as one that does not exist, so no id
+tells whether it exists; 403 is for what the user sees but may not do (a coordinator
+editing a listing, a manager on a coordinator's page)."""
 
 from __future__ import annotations
 
@@ -66,11 +70,10 @@ def get_factory(
 
     `change`: the factory's profile; `listings`: its listings (managers and admins only)."""
     factory = session.get(Factory, factory_id)
-    if factory is None:
+    if factory is None or not can_view_factory(session=session, user=user, factory=factory):
         raise NotFound()
-    check = can_change_listings if listings else can_change_factory if change else can_view_factory
-    allowed = check(session=session, user=user, factory=factory)
-    if not allowed:
+    check = can_change_listings if listings else can_change_factory if change else None
+    if check is not None and not check(session=session, user=user, factory=factory):
         raise Forbidden()
     return factory
 
@@ -79,21 +82,18 @@ def get_listing(
     *, session: Session, user: User, listing_id: int, change: bool = False
 ) -> tuple[Listing, Factory]:
     listing = session.get(Listing, listing_id)
-    if listing is None:
+    factory = session.get(Factory, listing.factory_id) if listing is not None else None
+    if factory is None or not can_view_factory(session=session, user=user, factory=factory):
         raise NotFound()
-    factory = session.get(Factory, listing.factory_id)
-    check = can_change_listings if change else can_view_factory
-    if factory is None or not check(session=session, user=user, factory=factory):
+    if change and not can_change_listings(session=session, user=user, factory=factory):
         raise Forbidden()
     return listing, factory
 
 
 def get_park(*, session: Session, user: User, park_id: int) -> Park:
     park = session.get(Park, park_id)
-    if park is None:
+    if park is None or not can_coordinate_park(user=user, park=park):
         raise NotFound()
-    if not can_coordinate_park(user=user, park=park):
-        raise Forbidden()
     return park
 
 
@@ -103,11 +103,11 @@ def list_scope(
     """What a list may show this user, as (park id, factory ids); None: no limit.
 
     Admins see every park (or the one asked for), coordinators their own park (another park
-    is 403), managers their own factories."""
+    is 404, as one that does not exist), managers their own factories."""
     if user.role == Role.admin:
         return park_id, None
     if user.role == Role.coordinator:
         if park_id is not None and park_id != user.park_id:
-            raise Forbidden()
+            raise NotFound()
         return user.park_id, None
     return park_id, sorted(managed_factory_ids(session=session, user=user))

@@ -24,14 +24,19 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def create_token(
-    *, session: Session, user: User, name: str, days: int | None = None
+    *, session: Session, user: User, name: str, days: int | None = None, read_only: bool = False
 ) -> tuple[ApiToken, str]:
-    """A new token and its secret, which is shown once and never stored."""
+    """A new token and its secret, which is shown once and never stored; a `read_only` one
+    may only read (see `may_use`)."""
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id, name=name.strip()[:80], token_hash=_digest(secret),
         prefix=secret[:12], expires_at=utcnow() + timedelta(days=days) if days else None,
+        read_only=bool(read_only),
     )  # fmt: skip
     session.add(token)
     session.flush()
@@ -86,6 +91,11 @@ def token_user(*, session: Session, secret: str) -> tuple[User | None, ApiToken 
     if user is None or not user.is_active:
         return None, token
     return user, token
+
+
+def may_use(token: ApiToken, method: str) -> bool:
+    """A read-only token reads (GET, HEAD, OPTIONS) and nothing else."""
+    return not token.read_only or method.upper() in READ_METHODS
 
 
 def needs_touch(token: ApiToken) -> bool:

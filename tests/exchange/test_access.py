@@ -14,17 +14,17 @@ ROLES = ["anonymous", "manager_a", "manager_b", "other_coordinator", "coordinato
 
 # expected status per role, in the order of ROLES; 302 for anonymous is the sign-in redirect
 MATRIX = [
-    ("GET", "/factories/{a}", [302, 200, 403, 403, 200, 200]),
-    ("GET", "/factories/{a}/edit", [302, 200, 403, 403, 200, 200]),
-    ("GET", "/factories/{a}/listings/new", [302, 200, 403, 403, 403, 200]),
-    ("GET", "/factories/{a}/import", [302, 200, 403, 403, 403, 200]),
-    ("GET", "/factories/{a}/export.csv", [302, 200, 403, 403, 200, 200]),
-    ("GET", "/factories/{a}/export.xlsx", [302, 200, 403, 403, 200, 200]),
-    ("GET", "/factories/listings/{la}", [302, 200, 403, 403, 200, 200]),
-    ("GET", "/factories/listings/{la}/edit", [302, 200, 403, 403, 403, 200]),
-    ("POST", "/factories/listings/{la}/pause", [302, 302, 403, 403, 403, 302]),
+    ("GET", "/factories/{a}", [302, 200, 404, 404, 200, 200]),
+    ("GET", "/factories/{a}/edit", [302, 200, 404, 404, 200, 200]),
+    ("GET", "/factories/{a}/listings/new", [302, 200, 404, 404, 403, 200]),
+    ("GET", "/factories/{a}/import", [302, 200, 404, 404, 403, 200]),
+    ("GET", "/factories/{a}/export.csv", [302, 200, 404, 404, 200, 200]),
+    ("GET", "/factories/{a}/export.xlsx", [302, 200, 404, 404, 200, 200]),
+    ("GET", "/factories/listings/{la}", [302, 200, 404, 404, 200, 200]),
+    ("GET", "/factories/listings/{la}/edit", [302, 200, 404, 404, 403, 200]),
+    ("POST", "/factories/listings/{la}/pause", [302, 302, 404, 404, 403, 302]),
     # a withdrawal asks first (200); confirmed it is done (302)
-    ("POST", "/factories/listings/{la}/withdraw", [302, 200, 403, 403, 403, 200]),
+    ("POST", "/factories/listings/{la}/withdraw", [302, 200, 404, 404, 403, 200]),
     ("GET", "/coordination/?park={park}", [302, 403, 403, 200, 200, 200]),
     ("GET", "/coordination/factories?park={park}", [302, 403, 403, 200, 200, 200]),
     ("GET", "/coordination/invite?park={park}", [302, 403, 403, 200, 200, 200]),
@@ -70,7 +70,7 @@ def test_manager_cannot_edit_other_factorys_listing_by_changing_the_id(
         f"/factories/listings/{listing_a.id}/edit",
         data={"kind": "offer", "material": "fgd-gypsum", "tonnes_per_month": "999"},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # not theirs to see: as if it did not exist
     session.expire_all()
     assert session.get(Listing, listing_a.id).tonnes_per_month == 120
 
@@ -81,7 +81,7 @@ def test_manager_cannot_create_a_listing_in_another_factory(client, world, sessi
         f"/factories/{world.factory_a.id}/listings/new",
         data={"kind": "offer", "material": "fgd-gypsum", "tonnes_per_month": "5"},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # not theirs to see: as if it did not exist
     assert session.exec(select(Listing)).all() == []
 
 
@@ -109,5 +109,5 @@ def test_import_into_another_factory_is_refused(client, world, session):
         data={"sheet": (BytesIO(sheet), "l.csv")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # not theirs to see: as if it did not exist
     assert session.exec(select(ListingChange)).all() == []

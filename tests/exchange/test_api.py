@@ -239,7 +239,7 @@ def test_a_failed_run_is_retried_with_its_options(client, session, world, scene,
     assert again.headers["Location"].endswith(f"/api/v1/runs/{body['id']}")
     busy = client.post(f"/api/v1/runs/{failed.id}/retry", headers=coordinator)
     assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "run-busy"
-    assert client.post(f"/api/v1/runs/{failed.id}/retry", headers=auth(tokens["manager_a"])).status_code == 403
+    assert client.post(f"/api/v1/runs/{failed.id}/retry", headers=auth(tokens["manager_a"])).status_code == 404
 
 
 def test_approving_beyond_the_offer_is_409_with_the_pages_words(client, session, world, scene,

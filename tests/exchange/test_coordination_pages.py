@@ -98,31 +98,31 @@ MATRIX = [
     ("GET", "/coordination/runs?park={park}", "proposed", [302, 403, 403, 200, 200, 200]),
     ("GET", "/coordination/runs/new?park={park}", "proposed", [302, 403, 403, 200, 200, 200]),
     ("POST", "/coordination/runs/new?park={park}", "proposed", [302, 403, 403, 302, 302, 302]),
-    ("GET", "/coordination/runs/{run}", "proposed", [302, 403, 403, 403, 200, 200]),
-    ("GET", "/coordination/runs/{run}/status.json", "proposed", [302, 403, 403, 403, 200, 200]),
-    ("GET", "/coordination/runs/{run}/problem.json", "proposed", [302, 403, 403, 403, 200, 200]),
-    ("GET", "/coordination/runs/{run}/plan.json", "proposed", [302, 403, 403, 403, 200, 200]),
-    ("POST", "/coordination/runs/{run}/retry", "proposed", [302, 403, 403, 403, 409, 409]),
+    ("GET", "/coordination/runs/{run}", "proposed", [302, 403, 403, 404, 200, 200]),
+    ("GET", "/coordination/runs/{run}/status.json", "proposed", [302, 403, 403, 404, 200, 200]),
+    ("GET", "/coordination/runs/{run}/problem.json", "proposed", [302, 403, 403, 404, 200, 200]),
+    ("GET", "/coordination/runs/{run}/plan.json", "proposed", [302, 403, 403, 404, 200, 200]),
+    ("POST", "/coordination/runs/{run}/retry", "proposed", [302, 403, 403, 404, 409, 409]),
     ("GET", "/coordination/runs/99999", "proposed", [302, 403, 403, 404, 404, 404]),
-    ("GET", "/coordination/proposals/{p}", "proposed", [302, 403, 403, 403, 200, 200]),
-    ("POST", "/coordination/proposals/{p}/approve", "proposed", [302, 403, 403, 403, 302, 302]),
+    ("GET", "/coordination/proposals/{p}", "proposed", [302, 403, 403, 404, 200, 200]),
+    ("POST", "/coordination/proposals/{p}/approve", "proposed", [302, 403, 403, 404, 302, 302]),
     # reject and decline ask first (200), "not now" or "never"
-    ("POST", "/coordination/proposals/{p}/reject", "proposed", [302, 403, 403, 403, 200, 200]),
-    ("POST", "/coordination/proposals/{p}/lift", "proposed", [302, 403, 403, 403, 422, 422]),
-    ("POST", "/coordination/proposals/{p}/suspend", "active", [302, 403, 403, 403, 302, 302]),
-    ("POST", "/coordination/proposals/{p}/suspend", "proposed", [302, 403, 403, 403, 409, 409]),
+    ("POST", "/coordination/proposals/{p}/reject", "proposed", [302, 403, 403, 404, 200, 200]),
+    ("POST", "/coordination/proposals/{p}/lift", "proposed", [302, 403, 403, 404, 422, 422]),
+    ("POST", "/coordination/proposals/{p}/suspend", "active", [302, 403, 403, 404, 302, 302]),
+    ("POST", "/coordination/proposals/{p}/suspend", "proposed", [302, 403, 403, 404, 409, 409]),
     ("GET", "/coordination/proposals/99999", "proposed", [302, 403, 403, 404, 404, 404]),
     ("GET", "/exchanges/", "proposed", [302, 200, 200, 200, 200, 200]),
     ("GET", "/exchanges/notifications", "proposed", [302, 200, 200, 200, 200, 200]),
-    ("GET", "/exchanges/{p}", "proposed", [302, 403, 403, 403, 200, 200]),
-    ("GET", "/exchanges/{p}", "approved", [302, 200, 200, 403, 200, 200]),
+    ("GET", "/exchanges/{p}", "proposed", [302, 404, 404, 404, 200, 200]),
+    ("GET", "/exchanges/{p}", "approved", [302, 200, 200, 404, 200, 200]),
     ("GET", "/exchanges/99999", "proposed", [302, 404, 404, 404, 404, 404]),
-    ("POST", "/exchanges/{p}/accept", "approved", [302, 302, 302, 403, 403, 403]),
-    ("POST", "/exchanges/{p}/decline", "approved", [302, 200, 200, 403, 403, 403]),
-    ("POST", "/exchanges/{p}/accept", "proposed", [302, 403, 403, 403, 403, 403]),
-    ("POST", "/exchanges/{p}/deliveries", "active", [302, 302, 302, 403, 403, 403]),
-    ("POST", "/exchanges/{p}/suspend", "active", [302, 302, 302, 403, 403, 403]),
-    ("POST", "/exchanges/{p}/end", "active", [302, 302, 302, 403, 403, 403]),
+    ("POST", "/exchanges/{p}/accept", "approved", [302, 302, 302, 404, 403, 403]),
+    ("POST", "/exchanges/{p}/decline", "approved", [302, 200, 200, 404, 403, 403]),
+    ("POST", "/exchanges/{p}/accept", "proposed", [302, 404, 404, 404, 403, 403]),
+    ("POST", "/exchanges/{p}/deliveries", "active", [302, 302, 302, 404, 403, 403]),
+    ("POST", "/exchanges/{p}/suspend", "active", [302, 302, 302, 404, 403, 403]),
+    ("POST", "/exchanges/{p}/end", "active", [302, 302, 302, 404, 403, 403]),
 ]
 
 
@@ -295,7 +295,7 @@ def test_a_manager_accepts_only_for_their_own_factory(client, session, world, sc
                                      password="", factories=[world.factory_c])  # fmt: skip
         session.commit()
     sign_in(client, outsider)
-    assert client.post(f"/exchanges/{scene.proposal.id}/accept").status_code == 403
+    assert client.post(f"/exchanges/{scene.proposal.id}/accept").status_code == 404  # unseen
     sign_in(client, world.manager_a)
     assert client.post(f"/exchanges/{scene.proposal.id}/accept").status_code == 302
     session.expire_all()

@@ -256,7 +256,7 @@ def test_names_with_markup_print_as_typed(app, client, session, world):
 
 
 def test_report_is_only_for_those_who_may_see_the_factory(client, world):
-    for user, status in ((None, 302), (world.manager_b, 403), (world.other_coordinator, 403),
+    for user, status in ((None, 302), (world.manager_b, 404), (world.other_coordinator, 404),
                          (world.manager_a, 200), (world.coordinator, 200), (world.admin, 200)):  # fmt: skip
         sign_in(client, user)
         assert client.get(f"/factories/{world.factory_a.id}/report").status_code == status

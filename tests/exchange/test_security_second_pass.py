@@ -19,7 +19,7 @@ from exchange import create_app
 from exchange.services import password_reset, results
 from tests.exchange.app_map import routes, urls
 from tests.exchange.conftest import sign_in
-from tests.exchange.two_parks import make_two_parks
+from tests.exchange.two_parks import make_two_parks, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 FORGED = {"Host": "evil.example"}
@@ -337,3 +337,201 @@ def test_every_signed_in_page_and_download_is_no_store(app, client, world, scene
     session.commit()
     answer = client.get("/api/v1/factories", headers={"Authorization": f"Bearer {secret}"})
     assert (answer.status_code, answer.headers["Cache-Control"]) == (200, "no-store")
+
+
+# --- 6. a factory's name is shown by its own choice ------------------------------------------
+
+
+def _factory_form(show: bool) -> dict:
+    data = {"name": "Factory A", "lat": "37.31", "lon": "126.79", "modes": "truck"}
+    return {**data, "show_name": "y"} if show else data
+
+
+@pytest.mark.parametrize("who", ["coordinator", "admin"])
+def test_only_its_managers_change_whether_a_factory_shows_its_name(client, world, session, who):
+    a = world.factory_a
+    url = f"/factories/{a.id}/edit"
+    sign_in(client, getattr(world, who))
+    form_page = client.get(url).get_data(as_text=True)
+    assert 'name="show_name"' not in form_page
+    assert "Only the factory's managers choose this." in form_page
+    assert client.post(url, data=_factory_form(True)).status_code == 302
+    session.expire_all()
+    assert session.get(type(a), a.id).show_name is False  # the rest of the form was saved
+    sign_in(client, world.manager_a)
+    assert 'name="show_name"' in client.get(url).get_data(as_text=True)
+    client.post(url, data=_factory_form(True))
+    sign_in(client, getattr(world, who))
+    client.post(url, data=_factory_form(False))  # an unticked box cannot take it back either
+    session.expire_all()
+    assert session.get(type(a), a.id).show_name is True
+
+
+def test_a_factory_a_coordinator_adds_starts_unnamed(client, world, session):
+    from sqlmodel import select
+
+    from exchange.models import Factory
+
+    sign_in(client, world.coordinator)
+    client.post("/factories/new", data={**_factory_form(True), "name": "New plant"})
+    [made] = session.exec(select(Factory).where(Factory.name == "New plant")).all()
+    assert made.show_name is False
+
+
+# --- 7. read-only API tokens -----------------------------------------------------------------
+
+
+def _bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_a_read_only_token_reads_and_gets_403_on_every_write(app, world, scene, session):
+    from exchange.services import api_tokens
+    from tests.exchange.app_map import API_PREFIX, int_args
+
+    _token, secret = api_tokens.create_token(session=session, user=world.admin, name="dashboard",
+                                             read_only=True)  # fmt: skip
+    session.commit()
+    client = app.test_client()
+    assert client.get("/api/v1/factories", headers=_bearer(secret)).status_code == 200
+    before, writes = snapshot(session), 0
+    for rule in app.url_map.iter_rules():
+        methods = rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        if not rule.rule.startswith(API_PREFIX) or not methods:
+            continue
+        ids = {name: scene.proposals["pa"].id for name in int_args(rule)}
+        for url in urls(app, rule, ids):
+            for method in sorted(methods):
+                answer = client.open(url, method=method, json={}, headers=_bearer(secret))
+                writes += 1
+                assert answer.status_code == 403, (method, url)
+                assert answer.get_json()["error"]["code"] == "read-only-token", (method, url)
+    assert writes >= 8
+    assert snapshot(session) == before
+
+
+def test_the_openapi_document_says_which_operations_need_write(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    needs = {(method.upper(), path): op["x-needs-write"] for path, ops in spec["paths"].items()
+             for method, op in ops.items()}  # fmt: skip
+    assert needs and all(needs[(m, p)] == (m != "GET" and p not in ("/api/v1/summary",))
+                         for m, p in needs)  # fmt: skip
+    assert ("POST", "/api/v1/runs") in needs and needs[("POST", "/api/v1/runs")] is True
+    post = spec["paths"]["/api/v1/runs"]["post"]
+    assert "Needs a token that can write: a read-only token gets 403." in post["description"]
+
+
+def test_the_profile_page_makes_a_read_only_token(app, client, world, session):
+    sign_in(client, world.manager_a)
+    page = client.post("/auth/profile/tokens", data={"token-name": "Dashboard",
+                                                    "token-read_only": "y"}).get_data(as_text=True)  # fmt: skip
+    [secret] = re.findall(r"bpx_[\w-]{43}", page)
+    assert "read only" in page
+    assert app.test_client().get("/api/v1/me", headers=_bearer(secret)).status_code == 200
+    assert app.test_client().post(f"/api/v1/factories/{world.factory_a.id}/listings", json={},
+                                  headers=_bearer(secret)).status_code == 403  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "read_only", "days"), [
+    (["--read-only", "--days", "30"], True, 30), ([], False, None)])  # fmt: skip
+def test_create_token_prints_a_working_token(app, world, session, args, read_only, days):
+    from sqlmodel import select
+
+    from exchange.models import ApiToken
+
+    result = app.test_cli_runner().invoke(args=["create-token", "A@x.kr", "--name", "ERP", *args])
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    assert re.fullmatch(r"bpx_[\w-]{43}", secret)
+    [token] = session.exec(select(ApiToken)).all()
+    assert (token.user_id, token.name, token.read_only) == (world.manager_a.id, "ERP", read_only)
+    assert (token.expires_at is not None) == (days is not None)
+    client = app.test_client()
+    assert client.get("/api/v1/me", headers=_bearer(secret)).status_code == 200
+    write = client.post(f"/api/v1/factories/{world.factory_a.id}/listings", json={},
+                        headers=_bearer(secret))  # fmt: skip
+    assert write.status_code == (403 if read_only else 422)
+
+
+def test_create_token_names_what_it_refuses(app, world):
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["create-token", "ghost@x.kr", "--name", "ERP"])
+    assert unknown.exit_code == 2 and "no active user with e-mail 'ghost@x.kr'" in unknown.output
+    blank = runner.invoke(args=["create-token", "a@x.kr", "--name", " "])
+    assert blank.exit_code == 2 and "--name" in blank.output
+    too_long = runner.invoke(args=["create-token", "a@x.kr", "--name", "ERP", "--days", "0"])
+    assert too_long.exit_code == 2 and "--days" in too_long.output
+
+
+# --- 8. the answer for an id not yours is the answer for an id that does not exist -----------
+
+MISSING = 99999
+
+
+def _answer(response, url: str) -> tuple[int, bytes]:
+    """The status and the body, without the page's own address (its language links) and the
+    sign-out form's CSRF token (signed with the second it was made)."""
+    body = response.data.replace(url.partition("?")[0].encode(), b"URL")
+    return response.status_code, re.sub(rb'name="csrf_token" value="[^"]*"', b"CSRF", body)
+
+
+def test_an_id_not_yours_answers_as_an_id_that_does_not_exist_on_every_page(
+    app, client, world, scene, session
+):
+    from tests.exchange.test_security import FOREIGN, _foreign_ids, _post_data
+
+    before, compared, differ = snapshot(session), 0, []
+    for who in FOREIGN:
+        sign_in(client, getattr(world, who))
+        for method in ("GET", "POST"):
+            for rule in routes(app, method, with_ids=True):
+                for ids in _foreign_ids(scene, who, rule):
+                    for foreign, missing in zip(urls(app, rule, ids),
+                                                urls(app, rule, dict.fromkeys(ids, MISSING)),
+                                                strict=True):  # fmt: skip
+                        data = _post_data if method == "POST" else dict
+                        seen = _answer(client.open(foreign, method=method, data=data()), foreign)
+                        compared += 1
+                        gone = _answer(client.open(missing, method=method, data=data()), missing)
+                        if seen != gone:
+                            differ.append(f"{who} {method} {foreign}: {seen[0]}")
+    assert differ == []
+    assert compared >= 100
+    assert snapshot(session) == before
+
+
+def test_an_id_not_yours_answers_as_an_id_that_does_not_exist_in_the_api(app, world, scene,
+                                                                         session):  # fmt: skip
+    from exchange.services import api_tokens
+    from tests.exchange.app_map import API_PREFIX, int_args
+
+    foreign = {"manager_a": {"factory_id": "B", "listing_id": "lb", "run_id": "rq",
+                             "proposal_id": "pb"},
+               "coordinator": {"factory_id": "C", "listing_id": "lc", "run_id": "rq",
+                               "proposal_id": "pq"}}  # fmt: skip
+    kinds = {"factory_id": "factories", "listing_id": "listings", "run_id": "runs",
+             "proposal_id": "proposals"}  # fmt: skip
+    client, compared, differ = app.test_client(), 0, []
+    for who, objects in foreign.items():
+        _token, secret = api_tokens.create_token(session=session, user=getattr(world, who),
+                                                 name="probe")  # fmt: skip
+        session.commit()
+        client.get("/api/v1/me", headers=_bearer(secret))  # the token's first use is noted
+        before = snapshot(session)
+        for rule in app.url_map.iter_rules():
+            names = int_args(rule)
+            if not rule.rule.startswith(API_PREFIX) or not names:
+                continue
+            ids = {n: getattr(scene, kinds[n])[objects[n]].id for n in names}
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                for url, gone in zip(urls(app, rule, ids),
+                                     urls(app, rule, dict.fromkeys(ids, MISSING)), strict=True):
+                    seen = _answer(client.open(url, method=method, json={},
+                                               headers=_bearer(secret)), url)  # fmt: skip
+                    compared += 1
+                    if seen != _answer(client.open(gone, method=method, json={},
+                                                   headers=_bearer(secret)), gone):  # fmt: skip
+                        differ.append(f"{who} {method} {url}: {seen[0]}")
+        assert snapshot(session) == before
+    assert differ == []
+    assert compared >= 30
