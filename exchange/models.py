@@ -154,6 +154,9 @@ class Listing(SQLModel, table=True):
     available_from: date | None = None
     available_until: date | None = None
     hazardous: bool = False
+    # an offer of a mirror-entry material declared non-hazardous: the analysis that shows it
+    analysis_report_no: str = Field(default="", max_length=80)
+    analysis_report_date: date | None = None
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     requirements: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     disposal_route: str | None = Field(default=None, max_length=20)

@@ -79,6 +79,10 @@ class ListingSchema(Schema):
     available_from = fields.Date(allow_none=True, required=True)
     available_until = fields.Date(allow_none=True, required=True)
     hazardous = fields.Boolean(required=True)
+    analysis_report_no = fields.String(required=True, metadata={
+        "description": "an offer of a mirror-entry material declared non-hazardous: the "
+                       "analysis report that shows it (blank otherwise)"})
+    analysis_report_date = fields.Date(allow_none=True, required=True)
     properties = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     requirements = fields.Dict(keys=fields.String(), values=fields.Dict(
         keys=fields.String(), values=fields.Float()), required=True)  # fmt: skip
@@ -114,7 +118,12 @@ def listing_input_schema(create: bool) -> type[Schema]:
             ["continuous", "monthly-batches", "one-off"])),
         "available_from": fields.Date(allow_none=True),
         "available_until": fields.Date(allow_none=True),
-        "hazardous": fields.Boolean(),
+        "hazardous": fields.Boolean(metadata={
+            "description": "an offer: blank takes the catalogue's classification; a material "
+                           "hazardous by its code (hazard absolute) cannot be false; a mirror "
+                           "entry needs analysis_report_no and analysis_report_date to be false"}),
+        "analysis_report_no": fields.String(validate=validate.Length(max=80)),
+        "analysis_report_date": fields.Date(allow_none=True),
         "disposal_route": fields.String(allow_none=True, validate=validate.OneOf(
             [d.value for d in DisposalRoute])),
         "disposal_cost_krw_per_t": _nullable_float(validate=validate.Range(min=0)),
@@ -136,6 +145,7 @@ class MaterialSchema(Schema):
     ko = fields.String(required=True)
     group = fields.String(required=True)
     hazardous = fields.Boolean(required=True)
+    hazard = fields.String(required=True, validate=validate.OneOf(["absolute", "mirror", "none"]))
     ewc = fields.List(fields.String(), required=True)
     kr = fields.List(fields.String(), required=True)
     disposal_kg_co2e_per_t = fields.Function(

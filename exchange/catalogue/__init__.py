@@ -40,6 +40,11 @@ class Material:
     replaces_ko: str = ""
     typical_properties: tuple[str, ...] = ()
     note: str = ""
+    # What the waste codes say, one of HAZARDS: "absolute" (an absolute hazardous entry of
+    # the EU List of Waste, or a Korean designated waste whatever its content: hazardous on
+    # every listing), "mirror" (a mirror entry: hazardous unless an analysis shows otherwise)
+    # or "none". `hazardous` is what a new listing of the material starts from.
+    hazard: str = "none"
 
     def name(self, locale: str) -> str:
         return self.ko if locale == "ko" else self.en
@@ -71,6 +76,10 @@ class Catalogue:
 
     def get(self, key: str) -> Material | None:
         return self.materials.get(key)
+
+    def hazards(self) -> dict[str, str]:
+        """Each material's hazard by its code (for the listing form's script)."""
+        return {key: m.hazard for key, m in self.materials.items()}
 
     def search(self, query: str) -> list[Material]:
         """Materials whose key, names, aliases or waste codes contain the query."""
@@ -117,14 +126,25 @@ def _factor(raw: dict | None) -> Factor | None:
     )
 
 
+HAZARDS = ("absolute", "mirror", "none")
+
+
+def _hazard(raw: dict) -> str:
+    hazard = raw.get("hazard") or ("mirror" if raw.get("hazardous") else "none")
+    if hazard not in HAZARDS:
+        raise ValueError(f"material {raw['key']}: hazard {hazard!r} is not one of {HAZARDS}")
+    return hazard
+
+
 def _material(raw: dict) -> Material:
     virgin = raw.get("virgin_avoided") or {}
+    hazard = _hazard(raw)
     return Material(
         key=raw["key"],
         en=raw["en"],
         ko=raw["ko"],
         group=raw.get("group", "other"),
-        hazardous=bool(raw.get("hazardous", False)),
+        hazardous=hazard != "none",
         ewc=tuple(raw.get("ewc", ())),
         kr=tuple(raw.get("kr", ())),
         aliases=tuple(raw.get("aliases", ())),
@@ -134,6 +154,7 @@ def _material(raw: dict) -> Material:
         replaces_ko=virgin.get("replaces_ko", ""),
         typical_properties=tuple(raw.get("typical_properties", ())),
         note=raw.get("note", ""),
+        hazard=hazard,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -132,6 +133,10 @@ def refusal(error: ProposalError, action: str) -> str:
     if error.code == "over-delivered-want":
         return _("%(asked)s t in this month would be more than the want takes: %(limit)s t a "
                  "month, and other exchanges already delivered %(held)s t into it.", **f)  # fmt: skip
+    if error.code == "no-permit":
+        return _("%(factory)s has no hazardous-waste permit valid on %(day)s, and this stream is "
+                 "hazardous: it can receive it once a valid permit is recorded on its page.",
+                 factory=f["factory"], day=format_date(f["today"]))  # fmt: skip
     if error.code == "stale":
         return _("The offer or the want changed after this run: start a new run before approving.")
     if error.code == "wrong-status":

@@ -64,6 +64,8 @@ class ListingForm(CheckedForm):
     available_from = StringField(_l("Available from"))
     available_until = StringField(_l("Available until"))
     hazardous = BooleanField(_l("Hazardous"))
+    analysis_report_no = StringField(_l("Analysis report number"))
+    analysis_report_date = StringField(_l("Analysis report date"))
     disposal_route = SelectField(
         _l("Disposal route today"),
         choices=choices([("", "—"), *ROUTE_LABELS.items()]),

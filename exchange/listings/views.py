@@ -20,7 +20,8 @@ from flask_login import current_user, login_required
 
 from exchange import catalogue, db
 from exchange.listings.forms import ActionForm, FactoryForm, ImportForm, listing_form_class
-from exchange.models import ListingKind, ListingStatus, Role
+from exchange.models import ListingKind, ListingStatus, Park, Role
+from exchange.park_calendar import park_today
 from exchange.report_pdf import report_pdf
 from exchange.security import roles_required
 from exchange.services import access, factories, listings, reports, sheets, users
@@ -161,6 +162,8 @@ def listing(listing_id: int):
         history=listings.listing_history(session=s, listing=item, page=_page(),
                                          per_page=current_app.config["PAGE_SIZE"]),  # fmt: skip
         can_change=access.can_change_listings(session=s, user=current_user, factory=fac),
+        lacks_permit=factories.lacks_permit(session=s, listing=item, factory=fac,
+                                            on=park_today(s.get(Park, fac.park_id))),  # fmt: skip
         action_form=ActionForm(),
         catalogue=catalogue.load(),
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from exchange.models import Factory, FactoryManager, Park, Permit, User
+from exchange.services.listing_input import hazard_of
 from exchange.services.pages import Page, paginate
 
 _PARK_ID_BY_SLUG = text("SELECT id FROM park WHERE slug = :slug")  # a public pages' hot path
@@ -62,6 +64,27 @@ def search_factories(
 def factory_permits(*, session: Session, factory_id: int) -> list[Permit]:
     return list(
         session.exec(select(Permit).where(Permit.factory_id == factory_id).order_by(Permit.number))
+    )
+
+
+def permit_valid(permit: Permit, on: date) -> bool:
+    """A permit counts on the park's date `on` until the end of its expiry day."""
+    return bool(permit.number.strip()) and (permit.expires is None or permit.expires >= on)
+
+
+def has_valid_permit(*, session: Session, factory_id: int, on: date) -> bool:
+    """The factory may receive hazardous streams on `on` (a date in the park's zone)."""
+    return any(permit_valid(p, on) for p in factory_permits(session=session, factory_id=factory_id))
+
+
+def lacks_permit(*, session: Session, listing, factory: Factory, on: date) -> bool:
+    """A want for a material hazardous by its code, by a factory with no permit valid on `on`:
+    it can receive nothing hazardous until one is recorded."""
+    keys = listing.accepts.split() or [listing.material_key]
+    return (
+        listing.kind == "want"
+        and any(hazard_of(k) != "none" for k in keys)
+        and not has_valid_permit(session=session, factory_id=factory.id, on=on)
     )
 
 

@@ -22,6 +22,9 @@ from exchange.models import (
     Proposal,
     ProposalStatus,
 )
+from exchange.park_calendar import park_today
+from exchange.services.factories import permit_valid
+from exchange.services.listing_input import is_hazardous
 
 # Per tonne-km, well-to-wheel. Truck: the contract's default, DESNZ 2012 all-articulated HGV
 # with well-to-tank. Rail: DESNZ 2025 freight train 0.02779 + 0.00691 well-to-tank.
@@ -49,7 +52,7 @@ def build_problem(
     *, session: Session, park: Park, options: dict[str, Any], today: date | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The problem for the park's open listings, and the version of each listing it used."""
-    today = today or date.today()
+    today = today or park_today(park)
     rows = _open_listings(session=session, park=park, options=options)
     modes = options.get("modes") or DEFAULT_MODES
     permitted = _permitted_factories(session=session, park=park, today=today)
@@ -99,11 +102,11 @@ def _open_listings(*, session: Session, park: Park, options: dict[str, Any]):
 def _permitted_factories(*, session: Session, park: Park, today: date) -> set[int]:
     """Factories holding a hazardous-waste permit that has not expired."""
     rows = session.exec(
-        select(Permit.factory_id, Permit.expires)
+        select(Permit)
         .join(Factory, Factory.id == Permit.factory_id)
         .where(Factory.park_id == park.id)
     )
-    return {factory_id for factory_id, expires in rows if expires is None or expires >= today}
+    return {p.factory_id for p in rows if permit_valid(p, today)}
 
 
 def _source(listing: Listing, factory: Factory, modes: list[str]) -> dict[str, Any]:
@@ -118,7 +121,7 @@ def _source(listing: Listing, factory: Factory, modes: list[str]) -> dict[str, A
         "material": listing.material_key,
         "tonnes": listing.tonnes_per_month,
         "disposal_kg_co2e_per_t": disposal,
-        "hazardous": listing.hazardous,
+        "hazardous": is_hazardous(listing),
         "properties": dict(listing.properties or {}),
         "modes": modes,
     }

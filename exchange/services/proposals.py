@@ -14,15 +14,20 @@ from sqlmodel import Session, col, select
 
 from exchange.models import (
     Delivery,
+    Factory,
     FactoryManager,
     Listing,
     Notification,
+    Park,
     Proposal,
     ProposalEvent,
     ProposalStatus,
     User,
     utcnow,
 )
+from exchange.park_calendar import park_today
+from exchange.services.factories import has_valid_permit
+from exchange.services.listing_input import is_hazardous
 from exchange.services.problems import HOLDING
 
 EPSILON_T = 1e-6
@@ -79,6 +84,20 @@ def _check_room(*, session: Session, proposal: Proposal) -> None:
                                 asked=proposal.tonnes_per_month)  # fmt: skip
 
 
+def _check_permit(*, session: Session, proposal: Proposal) -> None:
+    """A hazardous stream goes only to a factory with a permit valid on the park's date:
+    checked again here, since a permit may lapse (or the park's day turn) after the run."""
+    offer = session.get(Listing, proposal.offer_id)
+    if not is_hazardous(offer):
+        return
+    want = session.get(Listing, proposal.want_id)
+    today = park_today(session.get(Park, proposal.park_id))
+    if not has_valid_permit(session=session, factory_id=want.factory_id, on=today):
+        factory = session.get(Factory, want.factory_id)
+        raise ProposalError("no-permit", factory=factory.name, material=offer.material_key,
+                            today=today)  # fmt: skip
+
+
 def _move(*, session: Session, proposal: Proposal, to: ProposalStatus, user: User | None,
           action: str, comment: str = "") -> None:  # fmt: skip
     session.add(ProposalEvent(proposal_id=proposal.id, user_id=user.id if user else None,
@@ -102,6 +121,7 @@ def approve(*, session: Session, proposal: Proposal, user: User, comment: str = 
     _fresh(session, proposal, (ProposalStatus.proposed,))
     if is_stale(session=session, proposal=proposal):
         raise ProposalError("stale")
+    _check_permit(session=session, proposal=proposal)
     _check_room(session=session, proposal=proposal)
     _move(
         session=session,
@@ -145,6 +165,7 @@ def accept(
     are returned (the view mails them)."""
     lock_listings(session=session, ids=[proposal.offer_id, proposal.want_id])
     _fresh(session, proposal, (ProposalStatus.approved,))
+    _check_permit(session=session, proposal=proposal)
     _check_room(session=session, proposal=proposal)
     setattr(proposal, f"{side}_accepted_at", utcnow())
     both = proposal.offer_accepted_at is not None and proposal.want_accepted_at is not None
