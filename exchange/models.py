@@ -291,6 +291,7 @@ class Delivery(SQLModel, table=True):
     proposal_id: int = Field(foreign_key="proposal.id", index=True)
     month: date  # the first day of the month
     tonnes: float
+    note: str = Field(default="", max_length=500)  # why the month differs from the agreed
     recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
     recorded_at: datetime = Field(default_factory=utcnow)
 

@@ -26,19 +26,20 @@ def summary():
     """Open data, the figures of the public pages (cached by the parks' data versions)."""
     s = db.session()
     slug = text_arg("park")
-    ids = factories.park_ids(session=s)
+    zones = factories.park_time_zones(session=s)
     if slug:
         park_id = factories.park_id_by_slug(session=s, slug=slug)
         if park_id is None:
             abort(404)
-        ids = [park_id]
-    today = park_today()
-    version = tuple(results.data_version(session=s, park_id=i) for i in ids) + (
-        today.isoformat()[:7],
-    )
+        zones = {park_id: zones[park_id]}
+    ids = list(zones)
+    today = {i: park_today(zone=zones[i]) for i in ids}  # each park's month turns in its zone
+    version = tuple((results.data_version(session=s, park_id=i), today[i].isoformat()[:7])
+                    for i in ids)  # fmt: skip
 
     def body() -> str:
-        parks = [results.park_results(session=s, park=s.get(Park, i), today=today) for i in ids]
+        parks = [results.park_results(session=s, park=s.get(Park, i), today=today[i])
+                 for i in ids]  # fmt: skip
         return json.dumps({"format": "exchange-summary/1", "parks": parks}, ensure_ascii=False)
 
     text = results.memo(0, version, f"summary:{','.join(map(str, ids))}", body)

@@ -215,7 +215,12 @@ class CommentSchema(Schema):
 class DeliveryInputSchema(Schema):
     month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}$"),
                           metadata={"example": "2026-03"})  # fmt: skip
-    tonnes = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    tonnes = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False),
+                          metadata={"description": "at most twice the agreed monthly tonnes"})
+    note = fields.String(validate=validate.Length(max=500), metadata={
+        "description": "required when the tonnes differ from the agreed monthly tonnes"})
+    replace = fields.Boolean(metadata={
+        "description": "true to replace a month already recorded (otherwise 409)"})
 
 
 class DeliverySchema(Schema):
@@ -223,6 +228,9 @@ class DeliverySchema(Schema):
     month = fields.Function(lambda d: f"{d.month:%Y-%m}", required=True,
                             metadata={"type": "string"})  # fmt: skip
     tonnes = fields.Float(required=True)
+    note = fields.String(required=True)
+    replaced_tonnes = fields.Float(allow_none=True, dump_default=None, metadata={
+        "description": "on recording: what the month held before it was replaced"})
     recorded_at = fields.DateTime(required=True)
 
 

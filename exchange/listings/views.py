@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
@@ -284,7 +282,7 @@ def esg_report(factory_id: int):
     """The factory's exchanges over a period, as a printable page, PDF or CSV."""
     s = db.session()
     fac = access.get_factory(session=s, user=current_user, factory_id=factory_id)
-    today = date.today()
+    today = park_today(s.get(Park, fac.park_id))  # the default period ends in the park's month
     try:
         start = reports.month_start(request.args.get("from") or f"{today.year}-01")
         end = reports.month_start(request.args.get("to") or f"{today:%Y-%m}")

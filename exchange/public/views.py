@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date
+from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
-from exchange import catalogue, db
+from exchange import catalogue, db, park_calendar
 from exchange.charts import bar_chart_svg, column_chart_svg
 from exchange.models import Park
 from exchange.network import GROUP_COLOURS, Edge, Node, network_svg
@@ -33,16 +33,21 @@ from exchange.services import factories, results, summary
 bp = Blueprint("public", __name__)
 
 
-def park_today():
-    """Today in the parks' time zone: months and years of the figures turn over there."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+def park_today(park=None, zone: str | None = None) -> date:
+    """Today in the park's time zone (`park`, or its zone's name): the months and years of
+    its figures turn over there, not on the server's clock."""
+    return park_calendar.park_today(park or SimpleNamespace(time_zone=zone))
 
 
 def _park_id_or_404(slug: str) -> int:
-    park_id = factories.park_id_by_slug(session=db.session(), slug=slug)
-    if park_id is None:
+    return _park_id_and_zone_or_404(slug)[0]
+
+
+def _park_id_and_zone_or_404(slug: str) -> tuple[int, str]:
+    found = factories.park_id_and_zone_by_slug(session=db.session(), slug=slug)
+    if found is None:
         abort(404)
-    return park_id
+    return found
 
 
 def _park_or_404(slug: str) -> Park:
@@ -62,15 +67,17 @@ def index():
     s = db.session()
     max_age = current_app.config["PUBLIC_OVERVIEW_SECONDS"]
     overview = summary.park_overview(session=s, max_age_s=max_age)
-    today = park_today()
+    today = {row["park"].id: park_today(row["park"]) for row in overview}
     version = tuple(
-        (row["park"].id, results.data_version(session=s, park_id=row["park"].id))
+        (row["park"].id, results.data_version(session=s, park_id=row["park"].id),
+         today[row["park"].id].isoformat()[:7])
         for row in overview
-    ) + (today.isoformat()[:7], summary.overview_built_at())
+    ) + (summary.overview_built_at(),)  # fmt: skip
 
     def render():
         for row in overview:
-            row["results"] = results.park_results(session=s, park=row["park"], today=today)
+            row["results"] = results.park_results(session=s, park=row["park"],
+                                                  today=today[row["park"].id])  # fmt: skip
         return render_template("public/index.html", parks=overview)
 
     return _page_for_anyone("index", version, render)
@@ -79,8 +86,8 @@ def index():
 @bp.get("/parks/<slug>")
 def park(slug: str):
     s = db.session()
-    park_id = _park_id_or_404(slug)
-    today = park_today()
+    park_id, zone = _park_id_and_zone_or_404(slug)
+    today = park_today(zone=zone)
     version = (results.data_version(session=s, park_id=park_id), today.isoformat()[:7])
 
     def render():
@@ -126,7 +133,8 @@ def _network(s, p, cat) -> str:
 
 @bp.get("/parks/<slug>/summary.csv")
 def summary_csv(slug: str):
-    data = results.park_results(session=db.session(), park=_park_or_404(slug), today=park_today())
+    park = _park_or_404(slug)
+    data = results.park_results(session=db.session(), park=park, today=park_today(park))
     buffer = io.StringIO()
     out = csv.writer(buffer)
     out.writerow(["park", "section", "key", "tonnes", "t_co2e", "note"])

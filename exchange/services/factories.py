@@ -13,6 +13,7 @@ from exchange.services.listing_input import hazard_of
 from exchange.services.pages import Page, paginate
 
 _PARK_ID_BY_SLUG = text("SELECT id FROM park WHERE slug = :slug")  # a public pages' hot path
+_PARK_ZONE_BY_SLUG = text("SELECT id, time_zone FROM park WHERE slug = :slug")
 
 
 def park_by_slug(*, session: Session, slug: str) -> Park | None:
@@ -28,8 +29,27 @@ def park_id_by_slug(*, session: Session, slug: str) -> int | None:
     return session.execute(_PARK_ID_BY_SLUG, {"slug": slug}).scalar()
 
 
+def park_id_and_zone_by_slug(*, session: Session, slug: str) -> tuple[int, str] | None:
+    """The park's id and time zone in one small query (the public pages' hot path: their
+    month turns over in the park's zone)."""
+    row = session.execute(_PARK_ZONE_BY_SLUG, {"slug": slug}).first()
+    return (row[0], row[1]) if row else None
+
+
+def park_time_zones(*, session: Session) -> dict[int, str]:
+    """Every park's id and time zone, in id order."""
+    return dict(session.execute(text("SELECT id, time_zone FROM park ORDER BY id")).all())
+
+
 def all_parks(*, session: Session) -> list[Park]:
     return list(session.exec(select(Park).order_by(Park.name_en)))
+
+
+def set_time_zone(*, session: Session, park: Park, zone: str) -> None:
+    """`zone` is an IANA name the caller has checked (park_calendar.valid_time_zone)."""
+    park.time_zone = zone
+    session.add(park)
+    session.flush()
 
 
 def park_factories(*, session: Session, park_id: int) -> list[Factory]:

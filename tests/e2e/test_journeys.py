@@ -18,9 +18,11 @@ kg/tkm, road km = great circle x 1.3):
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
+
+from exchange.park_calendar import park_today
 
 from .live_app import LiveApp
 
@@ -28,7 +30,8 @@ OFFER_DESCRIPTION = "탈황석고, 함수율 10% 이하, 주 5일 반출"
 ENERGY = ("energy@e2e.park", "e2e-energy")
 BUILDERS = ("builders@e2e.park", "e2e-builders")
 COORDINATOR = ("coordinator@e2e.park", "e2e-coordinator")
-LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+THIS_MONTH = f"{park_today():%Y-%m}"  # in the park's zone (Asia/Seoul), whatever the server's
+LAST_MONTH = (park_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def figure(page: Page, label: str):
@@ -151,16 +154,23 @@ def test_both_managers_accept(person, shoot):
         ["탈황석고", "시화에너지(주)", "안산석고보드(주) 귀사", "30", "4,786", "활성"],
     ]
 
-    # the cement works records last month's delivery (a month that has begun anywhere)
+    # the cement works tries last month, before the exchange began: refused, naming the month
     builders.get_by_role("link", name="탈황석고").and_(
         builders.locator("tr", has_text="반월시멘트").get_by_role("link")
     ).click()
     builders.get_by_label("월 (YYYY-MM)", exact=True).fill(LAST_MONTH)
     builders.get_by_label("운송량 (톤)", exact=True).fill("55")
+    builders.get_by_label("메모 (톤수가 합의한 월 톤수와 다를 때 필요)", exact=True).fill("설비 점검")
     builders.get_by_role("button", name="기록", exact=True).click()
-    expect(builders.locator(".flash")).to_contain_text(f"{LAST_MONTH} 운송량 55")
+    expect(builders.locator(".flash.error")).to_have_text(
+        f"{LAST_MONTH}은(는) 이 교환이 시작되기 전입니다. 첫 달은 {THIS_MONTH}입니다.")
+    expect(builders.get_by_label("월 (YYYY-MM)", exact=True)).to_have_value(LAST_MONTH)
+    # then this month in the park: 55 t of the agreed 60, with the note saying why
+    builders.get_by_label("월 (YYYY-MM)", exact=True).fill(THIS_MONTH)
+    builders.get_by_role("button", name="기록", exact=True).click()
+    expect(builders.locator(".flash")).to_contain_text(f"{THIS_MONTH} 운송량 55")
     deliveries = builders.locator("table.list").filter(has_text="운송량 (톤)").locator("tr")
-    assert [cells(r)[:3] for r in deliveries.all()[1:]] == [[LAST_MONTH, "55", "한건재"]]
+    assert [cells(r)[:4] for r in deliveries.all()[1:]] == [[THIS_MONTH, "55", "설비 점검", "한건재"]]
     shoot(builders, "ko-delivery")
 
 

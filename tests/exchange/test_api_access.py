@@ -7,7 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tests.exchange.api_fixtures import auth, tokens  # noqa: F401  (a fixture)
-from tests.exchange.test_coordination_pages import STATES, scene  # noqa: F401  (a fixture)
+from tests.exchange.test_coordination_pages import (  # noqa: F401  (a fixture)
+    STATES,
+    THIS_MONTH,
+    scene,
+)
 
 ROLES = ["anonymous", "manager_a", "manager_b", "other_coordinator", "coordinator", "admin"]
 LISTING = {"kind": "offer", "material": "steel-slag", "tonnes_per_month": 10}
@@ -45,7 +49,7 @@ MATRIX = [
     ("POST", "/api/v1/proposals/{p}/decline", "approved", {}, [401, 200, 200, 403, 403, 403]),
     ("POST", "/api/v1/proposals/{p}/accept", "proposed", {}, [401, 403, 403, 403, 403, 403]),
     ("GET", "/api/v1/exchanges", "active", None, [401, 200, 200, 200, 200, 200]),
-    ("POST", "/api/v1/exchanges/{p}/deliveries", "active", {"month": "2025-06", "tonnes": 80},
+    ("POST", "/api/v1/exchanges/{p}/deliveries", "active", {"month": THIS_MONTH, "tonnes": 100},
      [401, 201, 201, 403, 403, 403]),
     ("GET", "/api/v1/exchanges/{p}/deliveries", "active", None, [401, 200, 200, 403, 200, 200]),
     ("GET", "/api/v1/exchanges/{p}/deliveries", "proposed", None, [401, 403, 403, 403, 200, 200]),

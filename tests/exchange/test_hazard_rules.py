@@ -20,7 +20,8 @@ from exchange.services import proposals
 from exchange.services.listing_input import InvalidListing, is_hazardous, parse_listing
 from exchange.services.listings import create_listing
 from exchange.services.problems import build_problem
-from tests.exchange.api_fixtures import auth, tokens  # noqa: F401  (a fixture)
+from tests.exchange.api_fixtures import auth
+from tests.exchange.api_fixtures import tokens as tokens  # noqa: F401  (a fixture)
 from tests.exchange.conftest import sign_in
 
 CASES = Path(__file__).parent / "field_cases"

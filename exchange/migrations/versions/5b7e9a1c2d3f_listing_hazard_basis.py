@@ -1,5 +1,5 @@
 """an offer's basis for declaring a mirror-entry material non-hazardous; offers hazardous by
-their code marked so
+their code marked so; a delivery's note
 
 Revision ID: 5b7e9a1c2d3f
 Revises: 3c1d2e4f5a6b
@@ -32,6 +32,10 @@ def upgrade() -> None:
                       server_default="")  # fmt: skip
         )
         batch_op.add_column(sa.Column("analysis_report_date", sa.Date(), nullable=True))
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("note", sa.String(length=500), nullable=False, server_default="")
+        )
     listing = sa.table("listing", sa.column("kind", sa.String), sa.column("hazardous", sa.Boolean),
                        sa.column("material_key", sa.String))  # fmt: skip
     op.execute(
@@ -42,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.drop_column("note")
     with op.batch_alter_table("listing", schema=None) as batch_op:
         batch_op.drop_column("analysis_report_date")
         batch_op.drop_column("analysis_report_no")
