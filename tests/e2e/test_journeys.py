@@ -196,3 +196,45 @@ def test_the_public_page_shows_the_new_exchanges(person, shoot, live_app: LiveAp
         "Running exchanges are agreed for 90 t a month, avoiding 14.3 t CO2e a month."
     )
     shoot(page, "en-park")
+
+
+def test_a_designated_waste_stays_hazardous_and_reaches_no_taker_without_a_permit(
+    person, shoot, live_app: LiveApp
+):
+    """Waste alkali (06 02 04*, a designated waste) through the form: the box follows the
+    material and cannot be unticked; a taker with no permit is told so and gets no proposal."""
+    page = person(*ENERGY)
+    page.get_by_role("link", name="+ 새 제공 등록").click()
+    page.get_by_label("물질", exact=True).select_option(value="waste-alkali")
+    box = page.get_by_label("유해", exact=True)
+    expect(box).to_be_checked()
+    box.click()  # a click cannot untick it
+    expect(box).to_be_checked()
+    expect(page.locator("[data-hazard-note]")).to_have_text(
+        "이 물질은 폐기물 코드상 유해 폐기물이므로 비유해로 신고할 수 없습니다.")
+    page.get_by_label("월 수량 (톤/월)", exact=True).fill("8")
+    page.get_by_role("button", name="저장").click()
+    expect(page.locator("h1")).to_contain_text("폐알칼리")
+    expect(page.locator("p.sub .badge.haz")).to_have_text("유해")
+    shoot(page, "ko-designated-offer")
+
+    builders = person(*BUILDERS)
+    builders.get_by_role("link", name="안산석고보드(주)").first.click()
+    builders.get_by_role("link", name="+ 새 수요 등록").click()
+    builders.get_by_label("물질", exact=True).select_option(value="waste-alkali")
+    builders.get_by_label("월 수량 (톤/월)", exact=True).fill("10")
+    builders.get_by_role("button", name="저장").click()
+    expect(builders.locator(".flash.error")).to_have_text(
+        "이 공장에는 오늘 기준 유효한 지정폐기물 처리 허가가 없습니다. 공장 페이지에 유효한 허가가 "
+        "등록될 때까지 유해 폐기물을 받을 수 없습니다.")  # fmt: skip
+    shoot(builders, "ko-want-no-permit")
+
+    run = person(*COORDINATOR)
+    run.get_by_role("link", name="매칭 실행", exact=True).click()
+    run.get_by_role("link", name="새 매칭 실행").click()
+    run.get_by_role("button", name="매칭 실행 시작").click()
+    expect(run.locator("h1 .badge")).to_have_text("완료", timeout=60_000)
+    proposed = run.locator("table.proposals tr[id^=proposal-]")
+    expect(proposed.filter(has_text="폐알칼리")).to_have_count(0)
+    expect(run.locator("main")).to_contain_text("폐알칼리")  # left unmatched, with its reason
+    shoot(run, "ko-designated-unmatched")
