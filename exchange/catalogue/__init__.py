@@ -43,7 +43,8 @@ class Material:
     # What the waste codes say, one of HAZARDS: "absolute" (an absolute hazardous entry of
     # the EU List of Waste, or a Korean designated waste whatever its content: hazardous on
     # every listing), "mirror" (a mirror entry: hazardous unless an analysis shows otherwise)
-    # or "none". `hazardous` is what a new listing of the material starts from.
+    # or "none". The listing rules read `hazard`; `hazardous` is the catalogue's flag for
+    # a material usually hazardous in practice (its first Korean code a designated one).
     hazard: str = "none"
 
     def name(self, locale: str) -> str:
@@ -144,7 +145,7 @@ def _material(raw: dict) -> Material:
         en=raw["en"],
         ko=raw["ko"],
         group=raw.get("group", "other"),
-        hazardous=hazard != "none",
+        hazardous=bool(raw.get("hazardous", False)),
         ewc=tuple(raw.get("ewc", ())),
         kr=tuple(raw.get("kr", ())),
         aliases=tuple(raw.get("aliases", ())),

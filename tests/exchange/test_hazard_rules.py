@@ -50,9 +50,9 @@ def test_the_catalogue_says_which_materials_are_hazardous_by_their_code():
                                     "incineration-fly-ash", "plating-sludge", "refractory-bricks",
                                     "spent-catalyst", "wastewater-sludge"]  # fmt: skip
     assert len(by["none"]) == 22 and "steel-slag" in by["none"]
-    # what a new listing starts from follows the code
-    assert [cat.get(k).hazardous for k in ("spent-solvent", "plating-sludge", "fgd-gypsum")] == [
-        True, True, False]  # fmt: skip
+    # a material hazardous whatever its content is flagged so; none is flagged without a code
+    assert all(cat.get(k).hazardous for k in by["absolute"])
+    assert not any(cat.get(k).hazardous for k in by["none"])
 
 
 def test_field_case_spent_solvent_declared_non_hazardous_is_refused_naming_row_and_field(
