@@ -26,20 +26,18 @@ def summary():
     """Open data, the figures of the public pages (cached by the parks' data versions)."""
     s = db.session()
     slug = text_arg("park")
-    zones = factories.park_time_zones(session=s)
+    ids = factories.park_ids(session=s)
     if slug:
         park_id = factories.park_id_by_slug(session=s, slug=slug)
         if park_id is None:
             abort(404)
-        zones = {park_id: zones[park_id]}
-    ids = list(zones)
-    today = {i: park_today(zone=zones[i]) for i in ids}  # each park's month turns in its zone
-    version = tuple((results.data_version(session=s, park_id=i), today[i].isoformat()[:7])
+        ids = [park_id]
+    days = {i: park_today(s.get(Park, i)) for i in ids}  # each park's month turns in its zone
+    version = tuple((results.data_version(session=s, park_id=i), days[i].isoformat()[:7])
                     for i in ids)  # fmt: skip
 
     def body() -> str:
-        parks = [results.park_results(session=s, park=s.get(Park, i), today=today[i])
-                 for i in ids]  # fmt: skip
+        parks = [results.park_results(session=s, park=s.get(Park, i), today=days[i]) for i in ids]
         return json.dumps({"format": "exchange-summary/1", "parks": parks}, ensure_ascii=False)
 
     text = results.memo(0, version, f"summary:{','.join(map(str, ids))}", body)

@@ -36,11 +36,6 @@ def park_id_and_zone_by_slug(*, session: Session, slug: str) -> tuple[int, str] 
     return (row[0], row[1]) if row else None
 
 
-def park_time_zones(*, session: Session) -> dict[int, str]:
-    """Every park's id and time zone, in id order."""
-    return dict(session.execute(text("SELECT id, time_zone FROM park ORDER BY id")).all())
-
-
 def all_parks(*, session: Session) -> list[Park]:
     return list(session.exec(select(Park).order_by(Park.name_en)))
 
