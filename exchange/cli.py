@@ -61,14 +61,21 @@ def check(gunicorn_config: str) -> None:
 @click.option("--esg-supplier-share", type=click.FloatRange(0, 100), default=50.0, show_default=True,
               help="per cent of an exchange's CO2e saving its supplier claims in ESG reports "
                    "(the receiver claims the rest)")  # fmt: skip
+@click.option("--time-zone", default="Asia/Seoul", show_default=True,
+              help="IANA zone: the park's today, months and permit validity are taken in it")
 @with_appcontext
-def create_park(slug, name_ko, name_en, region, esg_supplier_share) -> None:
+def create_park(slug, name_ko, name_en, region, esg_supplier_share, time_zone) -> None:
     """Create a park; then add its coordinator with create-user --role coordinator --park SLUG."""
+    from exchange.park_calendar import valid_time_zone
+
+    if not valid_time_zone(time_zone):
+        raise click.BadParameter(f"{time_zone!r} is not an IANA time zone such as Asia/Seoul",
+                                 param_hint="--time-zone")  # fmt: skip
     with db.session_scope() as s:
         if s.exec(select(Park).where(Park.slug == slug)).first() is not None:
             raise click.UsageError(f"a park with slug {slug!r} exists already")
         s.add(Park(slug=slug, name_ko=name_ko, name_en=name_en, region=region,
-                   esg_supplier_share=esg_supplier_share))  # fmt: skip
+                   esg_supplier_share=esg_supplier_share, time_zone=time_zone))  # fmt: skip
     click.echo(f"created park {slug}")
 
 
@@ -185,8 +192,7 @@ def worker(once: bool, poll: float) -> None:
 @with_appcontext
 def export_park(slug: str, output: Path | None) -> None:
     """Write a park's whole data, its users' password hashes included: keep the file secret."""
-    from datetime import date
-
+    from exchange.park_calendar import park_today
     from exchange.services import backups
 
     with db.snapshot_session() as s:
@@ -201,7 +207,7 @@ def export_park(slug: str, output: Path | None) -> None:
         click.echo(backups.dumps(data), nl=False)  # bytes go out as they are
         return
     if output.is_dir():
-        output = output / f"park-{slug}-{date.today():%Y-%m-%d}.json.gz"
+        output = output / f"park-{slug}-{park_today(park):%Y-%m-%d}.json.gz"
     backups.save(data, output)
     counts = {name: len(rows) for name, rows in data["tables"].items()}
     click.echo(f"wrote {output}: {_counted(counts)}", err=True)

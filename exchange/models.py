@@ -172,6 +172,9 @@ class Listing(SQLModel, table=True):
     # the calendar months its dates touch (services.listing_input.lot_months)
     lot_tonnes: float | None = None
     hazardous: bool = False
+    # an offer of a mirror-entry material declared non-hazardous: the analysis that shows it
+    analysis_report_no: str = Field(default="", max_length=80)
+    analysis_report_date: date | None = None
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     requirements: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     disposal_route: str | None = Field(default=None, max_length=20)
@@ -320,6 +323,7 @@ class Delivery(SQLModel, table=True):
     proposal_id: int = Field(foreign_key="proposal.id", index=True)
     month: date  # the first day of the month
     tonnes: float
+    note: str = Field(default="", max_length=500)  # why the month differs from the agreed
     recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
     recorded_at: datetime = Field(default_factory=utcnow)
 

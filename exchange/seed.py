@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from exchange.models import Factory, Listing, Park, Permit, Role
+from exchange.park_calendar import add_months, park_today, park_zone
 from exchange.services import users
 from exchange.services.listing_input import parse_listing
 from exchange.services.listings import create_listing
@@ -29,7 +30,7 @@ def load_demo(
     added_listings = sum(
         _listing(session, by_slug[item["factory"]], item) for item in data["listings"]
     )
-    exchanges = seed_exchanges(session=session, park=park, today=today or date.today()) if history else 0
+    exchanges = seed_exchanges(session=session, park=park, today=today or park_today(park)) if history else 0
     return {"factories": len(by_slug), "users": added_users, "listings": added_listings,
             "exchanges": exchanges}  # fmt: skip
 
@@ -100,6 +101,21 @@ def _listing(session: Session, factory: Factory, raw: dict) -> int:
     return 1
 
 
+def _backdate(*, session: Session, proposal, park: Park, day: date) -> None:
+    """The demo's exchanges ran since `day` (09:00 in the park): its history of deliveries
+    must fall in months the exchange ran."""
+    from datetime import UTC, datetime, time
+
+    from exchange.models import ProposalEvent
+
+    at = datetime.combine(day, time(9), park_zone(park)).astimezone(UTC)
+    for event in session.exec(select(ProposalEvent).where(ProposalEvent.proposal_id == proposal.id)):
+        event.at = at
+        session.add(event)
+    proposal.offer_accepted_at = proposal.want_accepted_at = at
+    session.add(proposal)
+
+
 def seed_exchanges(
     *, session: Session, park: Park, today: date, count: int = 12, months: int = 6
 ) -> int:
@@ -138,6 +154,7 @@ def seed_exchanges(
             proposals.accept(
                 session=session, proposal=proposal, user=manager, side=side, comment="demo"
             )
+        _backdate(session=session, proposal=proposal, park=park, day=add_months(today, -months))
         for back in range(1, months + 1):
             month = date(
                 today.year + (today.month - back - 1) // 12, (today.month - back - 1) % 12 + 1, 1

@@ -222,7 +222,8 @@ def delivery_list(proposal_id: int):
 
 
 @bp.post("/exchanges/<id:proposal_id>/deliveries")
-@doc(_l("Record the tonnes an exchange delivered in a month (again: replaces it)"),
+@doc(_l("Record the tonnes an exchange delivered in a month (a month it ran, up to this month "
+        "in the park; a recorded month only with replace: true)"),
      tag="exchanges", body=schemas.DeliveryInputSchema, answer=schemas.DeliverySchema,
      status=201, conflict=True)  # fmt: skip
 def record_delivery(proposal_id: int):
@@ -231,15 +232,18 @@ def record_delivery(proposal_id: int):
     if not sides:
         raise Forbidden()
     body = json_body()
-    check_fields(body, ("month", "tonnes"))
+    check_fields(body, ("month", "tonnes", "note", "replace"))
     try:
-        month, tonnes = parse_delivery(body)
+        given = parse_delivery(body)
     except InvalidInput as bad:
         raise ApiError.invalid(bad) from None
     try:
-        delivery = proposals.record_delivery(session=s, proposal=item, user=user, month=month,
-                                             tonnes=tonnes)  # fmt: skip
+        done = proposals.record_delivery(session=s, proposal=item, user=user, month=given.month,
+                                         tonnes=given.tonnes, note=given.note,
+                                         replace=given.replace)  # fmt: skip
     except proposals.ProposalError as error:
         raise _refused(error, "deliver") from None
     s.commit()
-    return schemas.DeliverySchema().dump(delivery), 201
+    body = schemas.DeliverySchema().dump(done.delivery)
+    body["replaced_tonnes"] = done.replaced_tonnes
+    return body, 201

@@ -33,7 +33,7 @@ def summary():
         if park_id is None:
             abort(404)
         ids = [park_id]
-    days = {i: park_today(s.get(Park, i)) for i in ids}
+    days = {i: park_today(s.get(Park, i)) for i in ids}  # each park's month turns in its zone
     version = tuple((results.data_version(session=s, park_id=i), days[i].isoformat()[:7])
                     for i in ids)  # fmt: skip
 

@@ -80,6 +80,10 @@ class ListingSchema(Schema):
     available_until = fields.Date(allow_none=True, required=True)
     lot_tonnes = _nullable_float(required=True)
     hazardous = fields.Boolean(required=True)
+    analysis_report_no = fields.String(required=True, metadata={
+        "description": "an offer of a mirror-entry material declared non-hazardous: the "
+                       "analysis report that shows it (blank otherwise)"})
+    analysis_report_date = fields.Date(allow_none=True, required=True)
     properties = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     requirements = fields.Dict(keys=fields.String(), values=fields.Dict(
         keys=fields.String(), values=fields.Float()), required=True)  # fmt: skip
@@ -118,7 +122,12 @@ def listing_input_schema(create: bool) -> type[Schema]:
         "lot_tonnes": _nullable_float(validate=validate.Range(min=0, min_inclusive=False),
                                       metadata={"description": "a one-off lot's total tonnes: "
                                                 "the tonnes a month are it over its months"}),
-        "hazardous": fields.Boolean(),
+        "hazardous": fields.Boolean(metadata={
+            "description": "an offer: blank takes the catalogue's classification; a material "
+                           "hazardous by its code (hazard absolute) cannot be false; a mirror "
+                           "entry needs analysis_report_no and analysis_report_date to be false"}),
+        "analysis_report_no": fields.String(validate=validate.Length(max=80)),
+        "analysis_report_date": fields.Date(allow_none=True),
         "disposal_route": fields.String(allow_none=True, validate=validate.OneOf(
             [d.value for d in DisposalRoute])),
         "disposal_cost_krw_per_t": _nullable_float(validate=validate.Range(min=0)),
@@ -140,6 +149,7 @@ class MaterialSchema(Schema):
     ko = fields.String(required=True)
     group = fields.String(required=True)
     hazardous = fields.Boolean(required=True)
+    hazard = fields.String(required=True, validate=validate.OneOf(["absolute", "mirror", "none"]))
     ewc = fields.List(fields.String(), required=True)
     kr = fields.List(fields.String(), required=True)
     disposal_kg_co2e_per_t = fields.Function(
@@ -243,7 +253,12 @@ class CommentSchema(Schema):
 class DeliveryInputSchema(Schema):
     month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}$"),
                           metadata={"example": "2026-03"})  # fmt: skip
-    tonnes = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    tonnes = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False),
+                          metadata={"description": "at most twice the agreed monthly tonnes"})
+    note = fields.String(validate=validate.Length(max=500), metadata={
+        "description": "required when the tonnes differ from the agreed monthly tonnes"})
+    replace = fields.Boolean(metadata={
+        "description": "true to replace a month already recorded (otherwise 409)"})
 
 
 class DeliverySchema(Schema):
@@ -251,6 +266,9 @@ class DeliverySchema(Schema):
     month = fields.Function(lambda d: f"{d.month:%Y-%m}", required=True,
                             metadata={"type": "string"})  # fmt: skip
     tonnes = fields.Float(required=True)
+    note = fields.String(required=True)
+    replaced_tonnes = fields.Float(allow_none=True, dump_default=None, metadata={
+        "description": "on recording: what the month held before it was replaced"})
     recorded_at = fields.DateTime(required=True)
 
 

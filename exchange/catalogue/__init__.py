@@ -70,6 +70,12 @@ class Material:
     typical_properties: tuple[str, ...] = ()
     note: str = ""
     note_ko: str = ""
+    # What the waste codes say, one of HAZARDS: "absolute" (an absolute hazardous entry of
+    # the EU List of Waste, or a Korean designated waste whatever its content: hazardous on
+    # every listing), "mirror" (a mirror entry: hazardous unless an analysis shows otherwise)
+    # or "none". The listing rules read `hazard`; `hazardous` is the catalogue's flag for
+    # a material usually hazardous in practice (its first Korean code a designated one).
+    hazard: str = "none"
 
     def name(self, locale: str) -> str:
         return self.ko if locale == "ko" else self.en
@@ -129,6 +135,10 @@ class Catalogue:
 
     def get(self, key: str) -> Material | None:
         return self.materials.get(key)
+
+    def hazards(self) -> dict[str, str]:
+        """Each material's hazard by its code (for the listing form's script)."""
+        return {key: m.hazard for key, m in self.materials.items()}
 
     def source_title(self, key: str, locale: str) -> str:
         """A source's title in the reader's language, with its year ("… (2025)") unless the
@@ -240,9 +250,20 @@ def _korean(raw: dict) -> KoreanCode:
     )
 
 
+HAZARDS = ("absolute", "mirror", "none")
+
+
+def _hazard(raw: dict) -> str:
+    hazard = raw.get("hazard") or ("mirror" if raw.get("hazardous") else "none")
+    if hazard not in HAZARDS:
+        raise ValueError(f"material {raw['key']}: hazard {hazard!r} is not one of {HAZARDS}")
+    return hazard
+
+
 def _material(raw: dict) -> Material:
     virgin = raw.get("virgin_avoided") or {}
     routes = {r: f for r, f in ((r, _factor((raw.get("routes") or {}).get(r))) for r in ROUTES) if f}
+    hazard = _hazard(raw)
     return Material(
         key=raw["key"],
         en=raw["en"],
@@ -260,6 +281,7 @@ def _material(raw: dict) -> Material:
         typical_properties=tuple(raw.get("typical_properties", ())),
         note=raw.get("note", ""),
         note_ko=raw.get("note_ko", ""),
+        hazard=hazard,
     )
 
 

@@ -7,11 +7,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from exchange.forms import CheckedForm, choices
 from exchange.listings.forms import material_choices
+from exchange.park_calendar import valid_time_zone
 from exchange.services.field_reader import number_text
 from exchange.services.proposal_input import COMMENT_MAX
 from exchange.services.run_options import DEFAULTS, FIELDS, parse_run_options
@@ -63,3 +64,15 @@ class DecisionForm(FlaskForm):
 
     comment = TextAreaField(_l("Comment"), validators=[Length(max=COMMENT_MAX)])
     back = HiddenField()
+
+
+class TimeZoneForm(FlaskForm):
+    """The park's time zone: its today, months and permit validity are taken in it."""
+
+    time_zone = StringField(_l("Time zone"), validators=[Length(max=64)])
+
+    def validate_time_zone(self, field):
+        field.data = (field.data or "").strip()
+        if not valid_time_zone(field.data):
+            raise ValidationError(_l("“%(value)s” is not a time zone: write an IANA name such as "
+                                     "Asia/Seoul.", value=field.data))  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -192,6 +193,32 @@ def run_failure(message: str) -> str:
     return message or _("The run failed without a reason.")
 
 
+def _delivery_refusal(error: ProposalError) -> str:
+    """Why a month's delivery was refused, naming the month given."""
+    f = {k: format_number(v) if isinstance(v, float) else v for k, v in error.facts.items()}
+    f.update({k: f"{v:%Y-%m}" for k, v in error.facts.items() if k in ("month", "current", "first")})
+    if error.code == "delivery-future":
+        return _("%(month)s has not begun yet in the park (it is now %(current)s).", **f)
+    if error.code == "delivery-before-start":
+        return _("%(month)s is before this exchange began: its first month is %(first)s.", **f)
+    if error.code == "delivery-after-end":
+        return _("%(month)s is after this exchange ended (on %(day)s).", month=f["month"],
+                 day=format_date(error.facts["ended"]))  # fmt: skip
+    if error.code == "delivery-suspended":
+        return _("This exchange was suspended for the whole of %(month)s: nothing can be "
+                 "recorded for it.", **f)  # fmt: skip
+    if error.code == "delivery-recorded":
+        return _("%(month)s already has %(held)s t recorded. Tick “Replace the tonnes already "
+                 "recorded for this month” and save again to replace them.", **f)  # fmt: skip
+    if error.code == "delivery-over-twice":
+        return _("%(asked)s t in %(month)s is more than twice the agreed %(agreed)s t a month "
+                 "(at most %(limit)s t).", **f)  # fmt: skip
+    if error.code == "delivery-needs-note":
+        return _("%(asked)s t in %(month)s differs from the agreed %(agreed)s t a month: add a "
+                 "note saying why.", **f)  # fmt: skip
+    return error.code
+
+
 def refusal(error: ProposalError, action: str) -> str:
     """Why a step on a proposal was refused, with the tonnes that refused it."""
     f = {k: format_number(v) if isinstance(v, float) else v for k, v in error.facts.items()}
@@ -214,6 +241,12 @@ def refusal(error: ProposalError, action: str) -> str:
     if error.code == "over-delivered-want":
         return _("%(asked)s t in this month would be more than the want takes: %(limit)s t a "
                  "month, and other exchanges already delivered %(held)s t into it.", **f)  # fmt: skip
+    if error.code.startswith("delivery-"):
+        return _delivery_refusal(error)
+    if error.code == "no-permit":
+        return _("%(factory)s has no hazardous-waste permit valid on %(day)s, and this stream is "
+                 "hazardous: it can receive it once a valid permit is recorded on its page.",
+                 factory=f["factory"], day=format_date(f["today"]))  # fmt: skip
     if error.code == "stale":
         return _("The offer or the want changed after this run: start a new run before approving.")
     if error.code == "ban-lifted":

@@ -25,7 +25,7 @@ from flask_login import current_user
 from exchange import catalogue, db
 from exchange.auth.forms import InviteForm
 from exchange.coordination import reasons, run_page
-from exchange.coordination.forms import DecisionForm, RunForm
+from exchange.coordination.forms import DecisionForm, RunForm, TimeZoneForm
 from exchange.forms import LiftBanForm, RefusalForm, choices
 from exchange.mail import invitation_mail, mail_managers, send_mail
 from exchange.models import MatchRun, Park, Proposal, Role
@@ -59,8 +59,26 @@ def _park() -> Park:
 @bp.get("/")
 @roles_required(Role.coordinator, Role.admin)
 def park():
-    s = db.session()
     p = _park()
+    return _park_page(p, TimeZoneForm(data={"time_zone": p.time_zone}))
+
+
+@bp.post("/time-zone")
+@roles_required(Role.coordinator, Role.admin)
+def time_zone():
+    s, p = db.session(), _park()
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        return _park_page(p, form, status=422)
+    factories.set_time_zone(session=s, park=p, zone=form.time_zone.data)
+    s.commit()
+    flash(_("The park's time zone is now %(zone)s: its today and months are taken there.",
+            zone=p.time_zone), "success")  # fmt: skip
+    return redirect(url_for("coordination.park", park=p.id))
+
+
+def _park_page(p: Park, zone_form, status: int = 200):
+    s = db.session()
     filters = {k: request.args.get(k) or None for k in ("kind", "status", "material", "q")}
     page = listings.search_listings(
         session=s, park_id=p.id, kind=filters["kind"], status=filters["status"],
@@ -68,8 +86,9 @@ def park():
         page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"],
     )  # fmt: skip
     return render_template(
-        "coordination/park.html", park=p, page=page, filters=filters, catalogue=catalogue.load()
-    )
+        "coordination/park.html", park=p, page=page, filters=filters, catalogue=catalogue.load(),
+        zone_form=zone_form, today=park_today(p),
+    ), status  # fmt: skip
 
 
 @bp.get("/factories")

@@ -106,7 +106,7 @@ def _page(
         deliveries=proposal_pages.deliveries(session=s, proposal_id=item.id),
         used=proposal_pages.factors_used(session=s, proposal=item),
         comment_form=comment_form or CommentForm(), delivery_form=delivery_form or DeliveryForm(),
-        catalogue=catalogue.load(),
+        catalogue=catalogue.load(), park_month=f"{park_today(s.get(Park, item.park_id)):%Y-%m}",
     ), status  # fmt: skip
 
 
@@ -185,17 +185,23 @@ def record_delivery(proposal_id: int):
     form = DeliveryForm()
     if not form.validate_on_submit():
         return _page(item, sides, status=422, delivery_form=form)
-    month, tonnes = form.parsed
+    given = form.parsed
     try:
-        proposals.record_delivery(session=s, proposal=item, user=current_user,
-                                  month=month, tonnes=tonnes)  # fmt: skip
+        done = proposals.record_delivery(session=s, proposal=item, user=current_user,
+                                         month=given.month, tonnes=given.tonnes, note=given.note,
+                                         replace=given.replace)  # fmt: skip
     except proposals.ProposalError as error:
         s.rollback()
         flash(refusal(error, "deliver"), "error")
+        form.confirm_replace = error.code == "delivery-recorded"  # the box shows only then
         return _page(item, sides, status=409, delivery_form=form)
     s.commit()
-    flash(_("%(t)s t delivered in %(month)s were recorded.", t=format_number(tonnes),
-            month=f"{month:%Y-%m}"), "success")  # fmt: skip
+    words = {"t": format_number(given.tonnes), "month": f"{given.month:%Y-%m}"}
+    if done.replaced_tonnes is None:
+        flash(_("%(t)s t delivered in %(month)s were recorded.", **words), "success")
+    else:
+        flash(_("%(t)s t delivered in %(month)s were recorded, replacing the %(old)s t recorded "
+                "before.", old=format_number(done.replaced_tonnes), **words), "success")  # fmt: skip
     return redirect(url_for("exchanges.exchange", proposal_id=item.id))
 
 

@@ -67,6 +67,8 @@ class ListingForm(CheckedForm):
     available_until = StringField(_l("Available until"))
     lot_tonnes = StringField(_l("One-off lot: tonnes in all"))
     hazardous = BooleanField(_l("Hazardous"))
+    analysis_report_no = StringField(_l("Analysis report number"))
+    analysis_report_date = StringField(_l("Analysis report date"))
     disposal_route = SelectField(
         _l("Disposal route today"),
         choices=choices([("", "—"), *ROUTE_LABELS.items()]),

@@ -29,6 +29,7 @@ from exchange.listings.forms import (
 )
 from exchange.mail import mail_managers
 from exchange.models import ListingKind, ListingStatus, Park, Role
+from exchange.park_calendar import park_today
 from exchange.report_pdf import report_pdf
 from exchange.security import roles_required
 from exchange.services import (
@@ -206,6 +207,8 @@ def _listing_page(item, fac, *, ask: str | None = None, conflict=None, status: i
         history=listings.listing_history(session=s, listing=item, page=_page(),
                                          per_page=current_app.config["PAGE_SIZE"]),  # fmt: skip
         can_change=access.can_change_listings(session=s, user=current_user, factory=fac),
+        lacks_permit=factories.lacks_permit(session=s, listing=item, factory=fac,
+                                            on=park_today(s.get(Park, fac.park_id))),  # fmt: skip
         action_form=ActionForm(),
         catalogue=catalogue.load(),
         ask=ask,

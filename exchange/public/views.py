@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date
+from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -35,12 +35,10 @@ from exchange.services.sheets import safe_cell
 bp = Blueprint("public", __name__)
 
 
-def park_today(park: Park | None = None):
-    """Today in the park's time zone (the default zone without a park): months and years of
-    the figures turn over there, and a month is published once it has closed there."""
-    if park is not None:
-        return park_calendar.park_today(park)
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+def park_today(park=None, zone: str | None = None) -> date:
+    """Today in the park's time zone (`park`, or its zone's name): the months and years of
+    its figures turn over there, not on the server's clock."""
+    return park_calendar.park_today(park or SimpleNamespace(time_zone=zone))
 
 
 def suppressed_label() -> str:
@@ -49,10 +47,14 @@ def suppressed_label() -> str:
 
 
 def _park_id_or_404(slug: str) -> int:
-    park_id = factories.park_id_by_slug(session=db.session(), slug=slug)
-    if park_id is None:
+    return _park_id_and_zone_or_404(slug)[0]
+
+
+def _park_id_and_zone_or_404(slug: str) -> tuple[int, str]:
+    found = factories.park_id_and_zone_by_slug(session=db.session(), slug=slug)
+    if found is None:
         abort(404)
-    return park_id
+    return found
 
 
 def _park_or_404(slug: str) -> Park:

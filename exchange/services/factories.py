@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from exchange.models import Factory, FactoryManager, Park, Permit, User
+from exchange.services.listing_input import hazard_of
 from exchange.services.pages import Page, paginate
 
 _PARK_ID_BY_SLUG = text("SELECT id FROM park WHERE slug = :slug")  # a public pages' hot path
+_PARK_ZONE_BY_SLUG = text("SELECT id, time_zone FROM park WHERE slug = :slug")
 
 
 def park_by_slug(*, session: Session, slug: str) -> Park | None:
@@ -26,8 +29,22 @@ def park_id_by_slug(*, session: Session, slug: str) -> int | None:
     return session.execute(_PARK_ID_BY_SLUG, {"slug": slug}).scalar()
 
 
+def park_id_and_zone_by_slug(*, session: Session, slug: str) -> tuple[int, str] | None:
+    """The park's id and time zone in one small query (the public pages' hot path: their
+    month turns over in the park's zone)."""
+    row = session.execute(_PARK_ZONE_BY_SLUG, {"slug": slug}).first()
+    return (row[0], row[1]) if row else None
+
+
 def all_parks(*, session: Session) -> list[Park]:
     return list(session.exec(select(Park).order_by(Park.name_en)))
+
+
+def set_time_zone(*, session: Session, park: Park, zone: str) -> None:
+    """`zone` is an IANA name the caller has checked (park_calendar.valid_time_zone)."""
+    park.time_zone = zone
+    session.add(park)
+    session.flush()
 
 
 def park_factories(*, session: Session, park_id: int) -> list[Factory]:
@@ -62,6 +79,27 @@ def search_factories(
 def factory_permits(*, session: Session, factory_id: int) -> list[Permit]:
     return list(
         session.exec(select(Permit).where(Permit.factory_id == factory_id).order_by(Permit.number))
+    )
+
+
+def permit_valid(permit: Permit, on: date) -> bool:
+    """A permit counts on the park's date `on` until the end of its expiry day."""
+    return bool(permit.number.strip()) and (permit.expires is None or permit.expires >= on)
+
+
+def has_valid_permit(*, session: Session, factory_id: int, on: date) -> bool:
+    """The factory may receive hazardous streams on `on` (a date in the park's zone)."""
+    return any(permit_valid(p, on) for p in factory_permits(session=session, factory_id=factory_id))
+
+
+def lacks_permit(*, session: Session, listing, factory: Factory, on: date) -> bool:
+    """A want for a material hazardous by its code, by a factory with no permit valid on `on`:
+    it can receive nothing hazardous until one is recorded."""
+    keys = listing.accepts.split() or [listing.material_key]
+    return (
+        listing.kind == "want"
+        and any(hazard_of(k) != "none" for k in keys)
+        and not has_valid_permit(session=session, factory_id=factory.id, on=on)
     )
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -52,7 +53,8 @@ DESCRIPTION_MAX = 2000
 def base_columns() -> list[str]:
     return [
         "kind", "material", "accepts", "description", "tonnes_per_month", "steadiness",
-        "available_from", "available_until", "lot_tonnes", "hazardous", "disposal_route",
+        "available_from", "available_until", "lot_tonnes", "hazardous", "analysis_report_no",
+        "analysis_report_date", "disposal_route",
         "disposal_cost_krw_per_t", "disposal_kg_co2e_per_t", "avoided_kg_co2e_per_t",
         "max_km", "show_name",
     ]  # fmt: skip
@@ -105,6 +107,9 @@ class ListingInput:
     available_until: date | None = None
     lot_tonnes: float | None = None
     hazardous: bool = False
+    # the basis of declaring a mirror-entry material non-hazardous (kept, shown to the taker)
+    analysis_report_no: str = ""
+    analysis_report_date: date | None = None
     properties: dict[str, float] = field(default_factory=dict)
     requirements: dict[str, dict[str, float]] = field(default_factory=dict)
     disposal_route: str | None = None
@@ -255,10 +260,67 @@ def _spread_lot(r: FieldReader, data: ListingInput, lot: float | None) -> None:
         data.tonnes_per_month = lot / lot_months(data.available_from, data.available_until)
 
 
+def hazard_of(material_key: str) -> str:
+    """The catalogue's "absolute", "mirror" or "none" for a material key ("none" if unknown)."""
+    material = catalogue.load().get(material_key)
+    return material.hazard if material else "none"
+
+
+def is_hazardous(listing) -> bool:
+    """Whether an offer counts as hazardous for permits and runs: as declared, and whatever a
+    stored row says for an absolute material, or for a mirror one with no analysis on record
+    (rows older than the rule, or written by a path that skipped it)."""
+    if listing.hazardous:
+        return True
+    hazard = hazard_of(listing.material_key)
+    return hazard == "absolute" or (hazard == "mirror" and not listing.analysis_report_no)
+
+
+def _hazard_fields(r: FieldReader, data: ListingInput, material) -> None:
+    """Hazardous by the material's code: an absolute entry cannot be declared otherwise; a
+    mirror entry is hazardous unless an analysis report (number and date) says it is not."""
+    hazard = material.hazard if material else "none"
+    data.hazardous = r.boolean("hazardous", default=hazard != "none")
+    data.analysis_report_no = r.text("analysis_report_no")[:80]
+    data.analysis_report_date = r.date("analysis_report_date")
+    if data.hazardous or hazard == "none" or "hazardous" in dict(r.errors):
+        data.analysis_report_no, data.analysis_report_date = "", None
+        return
+    if hazard == "mirror" and data.analysis_report_no and data.analysis_report_date:
+        return
+    name = material.name(str(get_locale() or "ko") if has_request_context() else "ko")
+    if hazard == "absolute":
+        code = next((c for c in material.ewc if _hazardous_code(c)), "")
+        r.fail("hazardous", _(
+            "“%(value)s”: %(material)s is hazardous by its waste code (%(code)s), whatever "
+            "its content; it cannot be declared non-hazardous.",
+            value=_typed_no(r), material=name, code=f"{code}*"))  # fmt: skip
+        return
+    if not data.analysis_report_no:
+        r.fail("analysis_report_no", _(
+            "%(material)s is hazardous unless an analysis shows otherwise (a mirror entry): "
+            "give the analysis report's number to declare it non-hazardous.", material=name))
+    if data.analysis_report_date is None and "analysis_report_date" not in dict(r.errors):
+        r.fail("analysis_report_date", _(
+            "Give the date of the analysis report (YYYY-MM-DD) to declare %(material)s "
+            "non-hazardous.", material=name))  # fmt: skip
+
+
+def _typed_no(r: FieldReader) -> str:
+    """What was given for `hazardous`: a sheet's cell as typed, a checkbox or JSON false as
+    the word "no" in the reader's language."""
+    value = r.raw.get("hazardous")
+    return _("no") if isinstance(value, bool) or value is None else r.text("hazardous")
+
+
+def _hazardous_code(code: str) -> bool:
+    entry = catalogue.load().ewc.get(code)
+    return bool(entry and entry.get("hazardous"))
+
+
 def _offer_fields(r: FieldReader, data: ListingInput) -> None:
     cat = catalogue.load()
-    material = cat.get(data.material_key)
-    data.hazardous = r.boolean("hazardous", default=bool(material and material.hazardous))
+    _hazard_fields(r, data, cat.get(data.material_key))
     routes = [d.value for d in DisposalRoute]
     data.disposal_route = (
         r.choice("disposal_route", routes, default="", words=CHOICE_WORDS["disposal_route"])
@@ -314,6 +376,10 @@ def listing_to_raw(listing) -> dict[str, Any]:
         "available_until": listing.available_until.isoformat() if listing.available_until else "",
         "lot_tonnes": "" if listing.lot_tonnes is None else number_text(listing.lot_tonnes),
         "hazardous": "yes" if listing.hazardous else "no",
+        "analysis_report_no": listing.analysis_report_no or "",
+        "analysis_report_date": (
+            listing.analysis_report_date.isoformat() if listing.analysis_report_date else ""
+        ),
         "disposal_route": listing.disposal_route or "",
         "show_name": "yes" if listing.show_name else "no",
     }

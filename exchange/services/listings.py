@@ -15,7 +15,8 @@ from exchange.services.pages import Page, paginate
 
 AUDITED = (
     "kind", "status", "material_key", "accepts", "description", "tonnes_per_month",
-    "steadiness", "available_from", "available_until", "lot_tonnes", "hazardous", "properties",
+    "steadiness", "available_from", "available_until", "lot_tonnes", "hazardous",
+    "analysis_report_no", "analysis_report_date", "properties",
     "requirements", "disposal_route", "disposal_cost_krw_per_t", "disposal_kg_co2e_per_t",
     "avoided_kg_co2e_per_t", "max_km", "show_name",
 )  # fmt: skip

@@ -23,7 +23,9 @@ from exchange.models import (
     Proposal,
     ProposalStatus,
 )
-from exchange.park_calendar import add_months
+from exchange.park_calendar import add_months, park_today
+from exchange.services.factories import permit_valid
+from exchange.services.listing_input import is_hazardous
 
 # Per tonne-km, well-to-wheel. Truck: the contract's default, DESNZ 2012 all-articulated HGV
 # with well-to-tank. Rail: DESNZ 2025 freight train 0.02779 + 0.00691 well-to-tank.
@@ -84,7 +86,7 @@ def build_run_problem(
     """The problem for the listings of the park available in `month` (its first day; None:
     every active listing, whatever its dates), the versions used, conflicts and listings left
     out (`BuiltProblem`)."""
-    today = today or date.today()
+    today = today or park_today(park)
     rows, unavailable = _available_listings(session=session, park=park, options=options,
                                             month=month)  # fmt: skip
     modes = options.get("modes") or DEFAULT_MODES
@@ -163,11 +165,11 @@ def _open_listings(*, session: Session, park: Park, options: dict[str, Any]):
 def _permitted_factories(*, session: Session, park: Park, today: date) -> set[int]:
     """Factories holding a hazardous-waste permit that has not expired."""
     rows = session.exec(
-        select(Permit.factory_id, Permit.expires)
+        select(Permit)
         .join(Factory, Factory.id == Permit.factory_id)
         .where(Factory.park_id == park.id)
     )
-    return {factory_id for factory_id, expires in rows if expires is None or expires >= today}
+    return {p.factory_id for p in rows if permit_valid(p, today)}
 
 
 def disposal_factor(listing: Listing) -> dict[str, Any]:
@@ -208,7 +210,7 @@ def _source(listing: Listing, factory: Factory, modes: list[str]) -> dict[str, A
         "disposal_route": disposal["route"],
         "disposal_factor_source": disposal["source"],
         "disposal_factor_estimate": disposal["estimate"],
-        "hazardous": listing.hazardous,
+        "hazardous": is_hazardous(listing),
         "properties": dict(listing.properties or {}),
         "modes": modes,
     }

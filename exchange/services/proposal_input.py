@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 
 from exchange.services.field_reader import FieldReader
 
 COMMENT_MAX = 2000  # the length of ProposalEvent.comment
+NOTE_MAX = 500  # the length of Delivery.note
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -28,8 +29,17 @@ def parse_comment(raw: Mapping[str, Any]) -> str:
     return text
 
 
-def parse_delivery(raw: Mapping[str, Any], *, today: date | None = None) -> tuple[date, float]:
-    """The month (its first day) and the tonnes delivered; raises `InvalidInput`."""
+class DeliveryInput(NamedTuple):
+    month: date  # its first day
+    tonnes: float
+    note: str = ""  # why the month differs from the agreed tonnes
+    replace: bool = False  # the person confirmed replacing a month already recorded
+
+
+def parse_delivery(raw: Mapping[str, Any]) -> DeliveryInput:
+    """The month (its first day), the tonnes delivered, a note and whether to replace a month
+    already recorded; raises `InvalidInput`. Whether the month may take a delivery (the
+    exchange ran then, it has begun in the park's zone) is `proposals.record_delivery`'s."""
     r = FieldReader(raw)
     month = None
     found = MONTH.match(r.text("month"))
@@ -37,13 +47,15 @@ def parse_delivery(raw: Mapping[str, Any], *, today: date | None = None) -> tupl
         r.fail("month", _("Write the month as YYYY-MM, for instance 2026-03."))
     else:
         month = date(int(found.group(1)), int(found.group(2)), 1)
-        if month > (today or date.today()):
-            r.fail("month", _("This month has not begun yet."))
     tonnes = r.number("tonnes", required=True)
     if tonnes is not None and tonnes <= 0:
         r.fail("tonnes", _("Enter the tonnes delivered: a number above 0."))
+    note = r.text("note")
+    if len(note) > NOTE_MAX:
+        r.fail("note", _("Write at most %(n)d characters.", n=NOTE_MAX))
+    replace = r.boolean("replace")
     r.check()
-    return month, tonnes
+    return DeliveryInput(month, tonnes, note, replace)
 
 
 REFUSALS = ("not-now", "never")

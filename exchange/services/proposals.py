@@ -7,6 +7,7 @@ together promise more than an offer has or a want can take, on SQLite and Postgr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, update
@@ -14,15 +15,20 @@ from sqlmodel import Session, col, select
 
 from exchange.models import (
     Delivery,
+    Factory,
     FactoryManager,
     Listing,
     Notification,
+    Park,
     Proposal,
     ProposalEvent,
     ProposalStatus,
     User,
     utcnow,
 )
+from exchange.park_calendar import month_start, park_today
+from exchange.services.factories import has_valid_permit
+from exchange.services.listing_input import is_hazardous
 from exchange.services.problems import HOLDING, REFUSED
 
 EPSILON_T = 1e-6
@@ -79,6 +85,20 @@ def _check_room(*, session: Session, proposal: Proposal) -> None:
                                 asked=proposal.tonnes_per_month)  # fmt: skip
 
 
+def _check_permit(*, session: Session, proposal: Proposal) -> None:
+    """A hazardous stream goes only to a factory with a permit valid on the park's date:
+    checked again here, since a permit may lapse (or the park's day turn) after the run."""
+    offer = session.get(Listing, proposal.offer_id)
+    if not is_hazardous(offer):
+        return
+    want = session.get(Listing, proposal.want_id)
+    today = park_today(session.get(Park, proposal.park_id))
+    if not has_valid_permit(session=session, factory_id=want.factory_id, on=today):
+        factory = session.get(Factory, want.factory_id)
+        raise ProposalError("no-permit", factory=factory.name, material=offer.material_key,
+                            today=today)  # fmt: skip
+
+
 def _move(*, session: Session, proposal: Proposal, to: ProposalStatus, user: User | None,
           action: str, comment: str = "") -> None:  # fmt: skip
     session.add(ProposalEvent(proposal_id=proposal.id, user_id=user.id if user else None,
@@ -102,6 +122,7 @@ def approve(*, session: Session, proposal: Proposal, user: User, comment: str = 
     _fresh(session, proposal, (ProposalStatus.proposed,))
     if is_stale(session=session, proposal=proposal):
         raise ProposalError("stale")
+    _check_permit(session=session, proposal=proposal)
     _check_room(session=session, proposal=proposal)
     _move(
         session=session,
@@ -170,6 +191,7 @@ def accept(
     are returned (the view mails them)."""
     lock_listings(session=session, ids=[proposal.offer_id, proposal.want_id])
     _fresh(session, proposal, (ProposalStatus.approved,))
+    _check_permit(session=session, proposal=proposal)
     _check_room(session=session, proposal=proposal)
     setattr(proposal, f"{side}_accepted_at", utcnow())
     both = proposal.offer_accepted_at is not None and proposal.want_accepted_at is not None
@@ -239,19 +261,96 @@ def change_life(
     _move(session=session, proposal=proposal, to=to, user=user, action=action, comment=comment)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    delivery: Delivery
+    replaced_tonnes: float | None  # what the month held before, when it was replaced
+
+
 def record_delivery(
-    *, session: Session, proposal: Proposal, user: User, month: date, tonnes: float
-) -> Delivery:
-    """The tonnes one month delivered; the month's deliveries of an offer (or into a want)
-    across all its exchanges never exceed its tonnes per month."""
+    *, session: Session, proposal: Proposal, user: User, month: date, tonnes: float,
+    note: str = "", replace: bool = False,
+) -> Recorded:  # fmt: skip
+    """The tonnes one month delivered. The month is one the exchange ran in (from its first
+    active month, not wholly suspended, not after it ended) up to the current month in the
+    park's zone; replacing a recorded month needs `replace`; tonnes other than the agreed
+    monthly tonnes need a note and stay within twice them; the month's deliveries of an offer
+    (or into a want) across all its exchanges never exceed its tonnes per month."""
     lock_listings(session=session, ids=[proposal.offer_id, proposal.want_id])
     _fresh(
         session, proposal, (ProposalStatus.active, ProposalStatus.suspended, ProposalStatus.ended)
     )
     month = month.replace(day=1)
+    _check_month(session=session, proposal=proposal, month=month)
     existing = session.exec(
         select(Delivery).where(Delivery.proposal_id == proposal.id, Delivery.month == month)
     ).first()
+    if existing is not None and not replace:
+        raise ProposalError("delivery-recorded", month=month, held=existing.tonnes)
+    _check_tonnes(proposal=proposal, month=month, tonnes=tonnes, note=note)
+    _check_listing_limits(session=session, proposal=proposal, month=month, tonnes=tonnes)
+    replaced = existing.tonnes if existing is not None else None
+    delivery = existing or Delivery(proposal_id=proposal.id, month=month, tonnes=tonnes)
+    delivery.tonnes, delivery.note = tonnes, note
+    delivery.recorded_by_id, delivery.recorded_at = user.id, utcnow()
+    session.add(delivery)
+    comment = f"{month:%Y-%m}: {tonnes:g} t" + (f" (was {replaced:g} t)" if replaced else "")
+    session.add(ProposalEvent(proposal_id=proposal.id, user_id=user.id, action="delivery",
+                              from_status=proposal.status, to_status=proposal.status,
+                              comment=f"{comment}. {note}" if note else comment))  # fmt: skip
+    session.flush()
+    return Recorded(delivery=delivery, replaced_tonnes=replaced)
+
+
+def running_spans(*, session: Session, proposal: Proposal) -> list[tuple[date, date | None]]:
+    """The stretches the exchange ran, as (first, last) days in the park's zone, read from its
+    logged steps; the last is None while it still runs."""
+    park = session.get(Park, proposal.park_id)
+    events = session.exec(select(ProposalEvent).where(ProposalEvent.proposal_id == proposal.id)
+                          .order_by(col(ProposalEvent.at), col(ProposalEvent.id)))  # fmt: skip
+    spans, start = [], None
+    for e in events:
+        day = park_today(park, e.at)
+        if e.to_status == ProposalStatus.active and e.from_status != ProposalStatus.active:
+            start = day
+        elif e.from_status == ProposalStatus.active and e.to_status != ProposalStatus.active:
+            if start is not None:
+                spans.append((start, day))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    return spans
+
+
+def _check_month(*, session: Session, proposal: Proposal, month: date) -> None:
+    current = month_start(park_today(session.get(Park, proposal.park_id)))
+    if month > current:
+        raise ProposalError("delivery-future", month=month, current=current)
+    spans = running_spans(session=session, proposal=proposal)
+    if not spans:
+        raise ProposalError("delivery-before-start", month=month, first=current)
+    first = month_start(spans[0][0])
+    if month < first:
+        raise ProposalError("delivery-before-start", month=month, first=first)
+    if any(month_start(a) <= month and (b is None or month <= month_start(b)) for a, b in spans):
+        return
+    last_end = spans[-1][1]
+    if proposal.status == ProposalStatus.ended and last_end and month > month_start(last_end):
+        raise ProposalError("delivery-after-end", month=month, ended=last_end)
+    raise ProposalError("delivery-suspended", month=month)
+
+
+def _check_tonnes(*, proposal: Proposal, month: date, tonnes: float, note: str) -> None:
+    agreed = proposal.tonnes_per_month
+    if tonnes > 2 * agreed + EPSILON_T:
+        raise ProposalError("delivery-over-twice", month=month, asked=tonnes, agreed=agreed,
+                            limit=2 * agreed)  # fmt: skip
+    if abs(tonnes - agreed) > EPSILON_T and not note.strip():
+        raise ProposalError("delivery-needs-note", month=month, asked=tonnes, agreed=agreed)
+
+
+def _check_listing_limits(*, session: Session, proposal: Proposal, month: date,
+                          tonnes: float) -> None:  # fmt: skip
     for side, listing_id in (("offer", proposal.offer_id), ("want", proposal.want_id)):
         column = Proposal.offer_id if side == "offer" else Proposal.want_id
         others = session.exec(
@@ -266,14 +365,6 @@ def record_delivery(
             raise ProposalError(
                 f"over-delivered-{side}", held=float(others), limit=limit, asked=tonnes
             )
-    delivery = existing or Delivery(proposal_id=proposal.id, month=month, tonnes=tonnes)
-    delivery.tonnes, delivery.recorded_by_id, delivery.recorded_at = tonnes, user.id, utcnow()
-    session.add(delivery)
-    session.add(ProposalEvent(proposal_id=proposal.id, user_id=user.id, action="delivery",
-                              from_status=proposal.status, to_status=proposal.status,
-                              comment=f"{month:%Y-%m}: {tonnes:g} t"))  # fmt: skip
-    session.flush()
-    return delivery
 
 
 def notify_managers(*, session: Session, proposal: Proposal, text: str) -> list[User]:

@@ -18,9 +18,11 @@ kg/tkm, road km = great circle x 1.3):
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
+
+from exchange.park_calendar import park_today
 
 from .live_app import LiveApp
 
@@ -28,7 +30,8 @@ OFFER_DESCRIPTION = "탈황석고, 함수율 10% 이하, 주 5일 반출"
 ENERGY = ("energy@e2e.park", "e2e-energy")
 BUILDERS = ("builders@e2e.park", "e2e-builders")
 COORDINATOR = ("coordinator@e2e.park", "e2e-coordinator")
-LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+THIS_MONTH = f"{park_today():%Y-%m}"  # in the park's zone (Asia/Seoul), whatever the server's
+LAST_MONTH = (park_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def figure(page: Page, label: str):
@@ -156,16 +159,23 @@ def test_both_managers_accept(person, shoot):
         ["탈황석고", "시화에너지(주)", "안산석고보드(주) 귀사", "30", "4,786", "활성"],
     ]
 
-    # the cement works records last month's delivery (a month that has begun anywhere)
+    # the cement works tries last month, before the exchange began: refused, naming the month
     builders.get_by_role("link", name="탈황석고").and_(
         builders.locator("tr", has_text="반월시멘트").get_by_role("link")
     ).click()
     builders.get_by_label("월 (YYYY-MM)", exact=True).fill(LAST_MONTH)
     builders.get_by_label("운송량 (톤)", exact=True).fill("55")
+    builders.get_by_label("메모 (톤수가 합의한 월 톤수와 다를 때 필요)", exact=True).fill("설비 점검")
     builders.get_by_role("button", name="기록", exact=True).click()
-    expect(builders.locator(".flash")).to_contain_text(f"{LAST_MONTH} 운송량 55")
+    expect(builders.locator(".flash.error")).to_have_text(
+        f"{LAST_MONTH}은(는) 이 교환이 시작되기 전입니다. 첫 달은 {THIS_MONTH}입니다.")
+    expect(builders.get_by_label("월 (YYYY-MM)", exact=True)).to_have_value(LAST_MONTH)
+    # then this month in the park: 55 t of the agreed 60, with the note saying why
+    builders.get_by_label("월 (YYYY-MM)", exact=True).fill(THIS_MONTH)
+    builders.get_by_role("button", name="기록", exact=True).click()
+    expect(builders.locator(".flash")).to_contain_text(f"{THIS_MONTH} 운송량 55")
     deliveries = builders.locator("table.list").filter(has_text="운송량 (톤)").locator("tr")
-    assert [cells(r)[:3] for r in deliveries.all()[1:]] == [[LAST_MONTH, "55", "한건재"]]
+    assert [cells(r)[:4] for r in deliveries.all()[1:]] == [[THIS_MONTH, "55", "설비 점검", "한건재"]]
     shoot(builders, "ko-delivery")
 
 
@@ -224,3 +234,45 @@ def test_an_offer_lowered_below_its_exchanges_is_warned_and_the_next_run_names_i
     expect(figure(page, "합의 교환의 월 물량(t)")).to_have_text("50")
     expect(figure(page, "새 제안의 월 물량(t)")).to_have_text("0")
     shoot(page, "ko-run-conflict")
+
+
+def test_a_designated_waste_stays_hazardous_and_reaches_no_taker_without_a_permit(
+    person, shoot, live_app: LiveApp
+):
+    """Waste alkali (06 02 04*, a designated waste) through the form: the box follows the
+    material and cannot be unticked; a taker with no permit is told so and gets no proposal."""
+    page = person(*ENERGY)
+    page.get_by_role("link", name="+ 새 제공 등록").click()
+    page.get_by_label("물질", exact=True).select_option(value="waste-alkali")
+    box = page.get_by_label("유해", exact=True)
+    expect(box).to_be_checked()
+    box.click()  # a click cannot untick it
+    expect(box).to_be_checked()
+    expect(page.locator("[data-hazard-note]")).to_have_text(
+        "이 물질은 폐기물 코드상 유해 폐기물이므로 비유해로 신고할 수 없습니다.")
+    page.get_by_label("월 수량 (톤/월)", exact=True).fill("8")
+    page.get_by_role("button", name="저장").click()
+    expect(page.locator("h1")).to_contain_text("폐알칼리")
+    expect(page.locator("p.sub .badge.haz")).to_have_text("유해")
+    shoot(page, "ko-designated-offer")
+
+    builders = person(*BUILDERS)
+    builders.get_by_role("link", name="안산석고보드(주)").first.click()
+    builders.get_by_role("link", name="+ 새 수요 등록").click()
+    builders.get_by_label("물질", exact=True).select_option(value="waste-alkali")
+    builders.get_by_label("월 수량 (톤/월)", exact=True).fill("10")
+    builders.get_by_role("button", name="저장").click()
+    expect(builders.locator(".flash.error")).to_have_text(
+        "이 공장에는 오늘 기준 유효한 지정폐기물 처리 허가가 없습니다. 공장 페이지에 유효한 허가가 "
+        "등록될 때까지 유해 폐기물을 받을 수 없습니다.")  # fmt: skip
+    shoot(builders, "ko-want-no-permit")
+
+    run = person(*COORDINATOR)
+    run.get_by_role("link", name="매칭 실행", exact=True).click()
+    run.get_by_role("link", name="새 매칭 실행").click()
+    run.get_by_role("button", name="매칭 실행 시작").click()
+    expect(run.locator("h1 .badge")).to_have_text("완료", timeout=60_000)
+    proposed = run.locator("table.proposals tr[id^=proposal-]")
+    expect(proposed.filter(has_text="폐알칼리")).to_have_count(0)
+    expect(run.locator("main")).to_contain_text("폐알칼리")  # left unmatched, with its reason
+    shoot(run, "ko-designated-unmatched")

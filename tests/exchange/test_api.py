@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+import time_machine
 from sqlmodel import col, select
 
 from exchange.models import ApiToken, Listing, MatchRun, Proposal, utcnow
 from exchange.worker import work_once
 from tests.exchange.api_fixtures import auth, tokens  # noqa: F401  (a fixture)
 from tests.exchange.conftest import sign_in
-from tests.exchange.test_coordination_pages import _activate, _approve, scene  # noqa: F401
+from tests.exchange.test_coordination_pages import THIS_MONTH, _activate, _approve, scene  # noqa: F401
 
 
 def test_a_token_made_on_the_profile_page_works_once_shown_and_stops_when_revoked(
@@ -182,17 +183,17 @@ def test_approve_accept_and_deliver_through_the_api(client, session, world, scen
     second = client.post(f"/api/v1/proposals/{p}/accept", headers=auth(tokens["manager_b"]))
     assert second.get_json()["status"] == "active"
     url = f"/api/v1/exchanges/{p}/deliveries"
-    over = client.post(url, headers=auth(tokens["manager_b"]), json={"month": "2025-06",
-                                                                      "tonnes": 130})  # fmt: skip
+    over = client.post(url, headers=auth(tokens["manager_b"]), json={"month": THIS_MONTH,
+                                                                      "tonnes": 130, "note": "x"})  # fmt: skip
     assert over.status_code == 409 and over.get_json()["error"]["code"] == "over-delivered-offer"
     late = client.post(url, headers=auth(tokens["manager_b"]), json={"month": "2025-13",
                                                                       "tonnes": 5})  # fmt: skip
     assert late.get_json()["error"]["field"] == "month"
-    ok = client.post(url, headers=auth(tokens["manager_b"]), json={"month": "2025-06",
-                                                                    "tonnes": 95.5})  # fmt: skip
+    ok = client.post(url, headers=auth(tokens["manager_b"]), json={"month": THIS_MONTH,
+                                                                    "tonnes": 95.5, "note": "rain"})  # fmt: skip
     assert ok.status_code == 201
     assert {k: ok.get_json()[k] for k in ("proposal_id", "month", "tonnes")} == {
-        "proposal_id": p, "month": "2025-06", "tonnes": 95.5}
+        "proposal_id": p, "month": THIS_MONTH, "tonnes": 95.5}
     running = client.get("/api/v1/exchanges", headers=auth(tokens["manager_a"])).get_json()
     assert [x["id"] for x in running["items"]] == [p]
 
@@ -200,11 +201,13 @@ def test_approve_accept_and_deliver_through_the_api(client, session, world, scen
 def test_deliveries_are_listed_latest_first_and_an_exchange_is_suspended_resumed_ended(
     client, session, world, scene, tokens
 ):
-    _activate(session, world, scene)
+    with time_machine.travel("2025-05-01T03:00:00Z", tick=False):  # it ran since May 2025
+        _activate(session, world, scene)
     p, manager, coordinator = scene.proposal.id, auth(tokens["manager_b"]), auth(tokens["coordinator"])
     url = f"/api/v1/exchanges/{p}/deliveries"
     for month, tonnes in (("2025-05", 70), ("2025-07", 90.5), ("2025-06", 80)):
-        assert client.post(url, headers=manager, json={"month": month, "tonnes": tonnes}).status_code == 201
+        body = {"month": month, "tonnes": tonnes, "note": "less than agreed"}
+        assert client.post(url, headers=manager, json=body).status_code == 201
     page = client.get(f"{url}?per_page=2", headers=manager).get_json()
     assert [(d["month"], d["tonnes"]) for d in page["items"]] == [("2025-07", 90.5), ("2025-06", 80)]
     assert (page["total"], page["next"]) == (3, 2)

@@ -8,7 +8,11 @@ from __future__ import annotations
 import pytest
 
 from tests.exchange.api_fixtures import auth, tokens  # noqa: F401  (a fixture)
-from tests.exchange.test_coordination_pages import STATES, scene  # noqa: F401  (a fixture)
+from tests.exchange.test_coordination_pages import (  # noqa: F401  (a fixture)
+    STATES,
+    THIS_MONTH,
+    scene,
+)
 
 ROLES = ["anonymous", "manager_a", "manager_b", "other_coordinator", "coordinator", "admin"]
 LISTING = {"kind": "offer", "material": "steel-slag", "tonnes_per_month": 10}
@@ -48,7 +52,7 @@ MATRIX = [
      [401, 404, 404, 404, 409, 409]),
     ("POST", "/api/v1/proposals/{p}/accept", "proposed", {}, [401, 404, 404, 404, 403, 403]),
     ("GET", "/api/v1/exchanges", "active", None, [401, 200, 200, 200, 200, 200]),
-    ("POST", "/api/v1/exchanges/{p}/deliveries", "active", {"month": "2025-06", "tonnes": 80},
+    ("POST", "/api/v1/exchanges/{p}/deliveries", "active", {"month": THIS_MONTH, "tonnes": 100},
      [401, 201, 201, 404, 403, 403]),
     ("GET", "/api/v1/exchanges/{p}/deliveries", "active", None, [401, 200, 200, 404, 200, 200]),
     ("GET", "/api/v1/exchanges/{p}/deliveries", "proposed", None, [401, 404, 404, 404, 200, 200]),

@@ -22,6 +22,7 @@ from exchange.models import (
     Proposal,
     User,
 )
+from exchange.park_calendar import park_today
 from exchange.seed import load_demo
 from exchange.services import backups, results
 from exchange.services.listing_input import parse_listing
@@ -279,7 +280,7 @@ def test_the_shell_commands_round_trip(app, demo, restore_app, tmp_path):
     assert f"wrote {gz}: factory 36, permit" in written.stderr
     assert gzip.decompress(gz.read_bytes()) == to_stdout.stdout_bytes
     folder = runner.invoke(args=["export-park", SLUG, "-o", str(tmp_path)])
-    dated = tmp_path / f"park-{SLUG}-{date.today():%Y-%m-%d}.json.gz"
+    dated = tmp_path / f"park-{SLUG}-{park_today():%Y-%m-%d}.json.gz"  # the park's date (Seoul)
     assert folder.exit_code == 0 and dated.read_bytes() == gz.read_bytes()  # gzip without a time
     missing = runner.invoke(args=["export-park", "nowhere"])
     assert missing.exit_code == 2 and "no park with slug 'nowhere'" in missing.output

@@ -20,7 +20,7 @@ from exchange.models import (
     RunStatus,
     utcnow,
 )
-from exchange.park_calendar import next_month
+from exchange.park_calendar import next_month, park_today
 from exchange.services import proposals, runs, users
 from exchange.services.listing_input import parse_listing
 from exchange.services.listings import create_listing, update_listing
@@ -87,7 +87,8 @@ def _activate(session, world, scene) -> None:
 
 
 STATES = {"proposed": lambda s, w, sc: None, "approved": _approve, "active": _activate}
-DELIVERY = {"month": "2025-06", "tonnes": "80"}
+THIS_MONTH = f"{park_today():%Y-%m}"  # an exchange activated now takes this month only
+DELIVERY = {"month": THIS_MONTH, "tonnes": "100"}
 RUN_FORM = {"min_lot_t": "5", "max_partners_per_source": "", "max_partners_per_sink": "2",
             "time_limit_s": "30", "truck_factor": "0.1", "truck_circuity": "1.3",
             "rail_factor": "0.03", "rail_circuity": "1.2", "scope": "materials",
@@ -329,17 +330,19 @@ def test_deliveries_are_checked_and_over_delivery_is_409(client, session, world,
     sign_in(client, world.manager_b)
     url = f"/exchanges/{scene.proposal.id}/deliveries"
     assert client.post(url, data={"month": "2025-13", "tonnes": "5"}).status_code == 422
-    assert client.post(url, data={"month": "2025-06", "tonnes": "-5"}).status_code == 422
-    assert client.post(url, data={"month": "2025-06", "tonnes": "inf"}).status_code == 422
-    response = client.post(url, data={"month": "2025-06", "tonnes": "130"})
+    m = THIS_MONTH
+    assert client.post(url, data={"month": m, "tonnes": "-5"}).status_code == 422
+    assert client.post(url, data={"month": m, "tonnes": "inf"}).status_code == 422
+    response = client.post(url, data={"month": m, "tonnes": "130", "note": "catch-up"})
     assert response.status_code == 409
     assert "would be more than the offer has: 120 t a month" in response.get_data(as_text=True)
-    assert client.post(url, data={"month": "2025-06", "tonnes": "95.5"}).status_code == 302
+    assert client.post(url, data={"month": m, "tonnes": "95.5", "note": "rain"}).status_code == 302
     page = client.get(f"/exchanges/{scene.proposal.id}").get_data(as_text=True)
-    assert "2025-06" in page and "95.5" in page
-    assert "95.5 t delivered in 2025-06 were recorded." in page
-    client.post(url, data={"month": "2025-07", "tonnes": "4"})
-    assert "4 t delivered in 2025-07" in client.get(f"/exchanges/{scene.proposal.id}").get_data(as_text=True)
+    assert m in page and "95.5" in page
+    assert f"95.5 t delivered in {m} were recorded." in page
+    client.post(url, data={"month": m, "tonnes": "4", "note": "strike", "replace": "y"})
+    assert f"4 t delivered in {m} were recorded, replacing the 95.5 t" in client.get(
+        f"/exchanges/{scene.proposal.id}").get_data(as_text=True)
 
 
 def test_approval_mails_both_managers_through_smtp(app, client, world, scene, monkeypatch):

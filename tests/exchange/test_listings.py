@@ -236,6 +236,6 @@ def test_a_listing_may_name_its_material_by_waste_code(client, world, session):
     sign_in(client, world.manager_a)
     for code in ("10 01 05", "03-03-01"):
         response = client.post(f"/factories/{world.factory_a.id}/listings/new",
-                               data={**OFFER, "material": code})  # fmt: skip
+                               data={**OFFER, "material": code, "hazardous": "y"})  # fmt: skip
         assert response.status_code == 302
     assert [x.material_key for x in _listings(session)] == ["fgd-gypsum", "foundry-sand"]
