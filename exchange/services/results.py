@@ -53,16 +53,26 @@ _VERSION_SQL = text(
     "  WHERE factory.park_id = :park),"
     " (SELECT max(listing.updated_at) FROM listing JOIN factory"
     "  ON factory.id = listing.factory_id WHERE factory.park_id = :park),"
-    " (SELECT count(*) FROM factory WHERE park_id = :park),"
-    " (SELECT sum(id) FROM factory WHERE park_id = :park AND publish_figures),"
-    " (SELECT sum(id) FROM factory WHERE park_id = :park AND show_name)"
+    " (SELECT count(*) FROM factory WHERE park_id = :park)"
+)
+# which factories consent to their figures and show their names, by id: a sum of ids or a
+# count would let one factory's withdrawal and another's consent cancel out, and the cache
+# keep publishing what is no longer agreed to
+_CHOICES_SQL = text(
+    "SELECT id, publish_figures, show_name FROM factory"
+    " WHERE park_id = :park AND (publish_figures OR show_name) ORDER BY id"
 )
 
 
 def data_version(*, session: Session, park_id: int) -> tuple:
     """Changes whenever an exchange, a delivery, a listing or a factory's consent or shown name
     of the park changes: the cache key. One prepared query: it runs on every public request."""
-    return tuple(str(v) for v in session.execute(_VERSION_SQL, {"park": park_id}).one())
+    counts = tuple(str(v) for v in session.execute(_VERSION_SQL, {"park": park_id}).one())
+    choices = tuple(
+        (i, bool(figures), bool(name))
+        for i, figures, name in session.execute(_CHOICES_SQL, {"park": park_id})
+    )
+    return counts + (choices,)
 
 
 def rules() -> disclosure.Rules:

@@ -290,3 +290,22 @@ def test_labels_name_an_industry_only_three_unnamed_factories_share():
         6: (None, None),  # the only power plant, the only section D: "factory"
         7: (None, None),  # no code: no section
     }  # fmt: skip
+
+
+def test_the_cache_key_tells_whose_consent_and_name_changed(app, session, world):
+    """Factory A withdraws its consent and name while B and a third factory whose ids add up
+    to A's give theirs: a key made of sums of ids would not change, and the cached pages would
+    go on publishing what A no longer agrees to (found by an outsider's try)."""
+    a, b = world.factory_a, world.factory_b
+    third = Factory(id=a.id + b.id + 1000, park_id=world.park.id, slug="third", name="셋째",
+                    lat=a.lat, lon=a.lon)  # fmt: skip
+    big = Factory(id=a.id + third.id, park_id=world.park.id, slug="big", name="큰",
+                  lat=a.lat, lon=a.lon, publish_figures=True, show_name=True)  # fmt: skip
+    session.add_all([third, big])
+    session.commit()
+    before = results.data_version(session=session, park_id=world.park.id)
+    big.publish_figures = big.show_name = False
+    a.publish_figures = third.publish_figures = a.show_name = third.show_name = True
+    session.add_all([a, third, big])
+    session.commit()
+    assert results.data_version(session=session, park_id=world.park.id) != before
