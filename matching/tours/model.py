@@ -1,0 +1,150 @@
+"""The OR-Tools routing model of a tours problem: nodes, vehicles, dimensions, rules.
+
+Nothing is solved here. Nodes: one per depot site, then for load i a pickup node
+`first_load + 2i` at its supplier and a delivery node `first_load + 2i + 1` at its
+receiver. Each routing vehicle is one shift of one truck. Integer units: metres for
+distances (the arc cost), minutes for time, kilograms for loads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp
+
+from matching.sites import great_circle_km
+from matching.tours.problem import ToursProblem, Vehicle
+
+__all__ = ["RoutingData", "build_model", "site_km"]
+
+DAY_MIN = 24 * 60
+
+
+def site_km(problem: ToursProblem) -> np.ndarray:
+    """Road km between sites, shape (sites, sites): great circle x circuity, or as given.
+
+    A `distances_km` entry sets its direction, and the reverse too unless that is given.
+    """
+    lat = np.radians([s.lat for s in problem.sites])
+    lon = np.radians([s.lon for s in problem.sites])
+    km = great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    km = km * problem.options.circuity
+    given = {(d.origin, d.destination): d.km for d in problem.distances_km}
+    index = problem.site_index
+    for (a, b), value in given.items():
+        km[index[a], index[b]] = value
+        if (b, a) not in given:
+            km[index[b], index[a]] = value
+    return km
+
+
+@dataclass
+class RoutingData:
+    """The built model and what is needed to read a solution back."""
+
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    node_site: list[int]
+    node_load: list[int]  # load index, -1 for depots
+    vehicles: list[Vehicle]  # the truck kind of each routing vehicle
+    units: list[tuple[int, int]]  # (truck number, shift number), 1-based, per routing vehicle
+    first_load: int
+    km: np.ndarray
+
+
+def build_model(problem: ToursProblem) -> RoutingData:
+    """The routing model with every rule of TOURS.md ("Rules") as a constraint."""
+    km = site_km(problem)
+    opts = problem.options
+    loads = problem.loads
+    depots = sorted({problem.site_index[v.depot] for v in problem.vehicles})
+    depot_node = {site: k for k, site in enumerate(depots)}
+    first = len(depots)
+    exchange = problem.exchange_by_id
+    node_site = list(depots)
+    node_kg = [0] * first
+    node_load = [-1] * first
+    for i, load in enumerate(loads):
+        e = exchange[load.exchange]
+        kg = round(load.tonnes * 1000)
+        node_site += [problem.site_index[e.supplier], problem.site_index[e.receiver]]
+        node_kg += [kg, -kg]
+        node_load += [i, i]
+
+    vehicles: list[Vehicle] = []
+    units: list[tuple[int, int]] = []
+    for v in problem.vehicles:
+        # never more shifts than loads it may carry: idle shifts only slow the search
+        carriable = sum(1 for x in loads if v.hazardous or not exchange[x.exchange].hazardous)
+        shifts = min(opts.shifts_per_month, max(1, math.ceil(carriable / v.count)))
+        for truck in range(1, v.count + 1):
+            for shift in range(1, shifts + 1):
+                vehicles.append(v)
+                units.append((truck, shift))
+    starts = [depot_node[problem.site_index[v.depot]] for v in vehicles]
+    manager = pywrapcp.RoutingIndexManager(len(node_site), len(vehicles), starts, starts)
+    routing = pywrapcp.RoutingModel(manager)
+
+    metres = np.rint(km * 1000).astype(np.int64).tolist()
+    minutes = np.rint(km / opts.speed_kmh * 60).astype(np.int64).tolist()
+    service = [s.service_min for s in problem.sites]
+    is_depot = [n < first for n in range(len(node_site))]
+
+    def distance(i: int, j: int) -> int:
+        return metres[node_site[manager.IndexToNode(i)]][node_site[manager.IndexToNode(j)]]
+
+    def travel(i: int, j: int) -> int:
+        a, b = manager.IndexToNode(i), manager.IndexToNode(j)
+        wait = 0 if is_depot[a] else service[node_site[a]]
+        return wait + minutes[node_site[a]][node_site[b]]
+
+    def demand(i: int) -> int:
+        return node_kg[manager.IndexToNode(i)]
+
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(distance))
+    routing.AddDimensionWithVehicleCapacity(
+        routing.RegisterUnaryTransitCallback(demand), 0,
+        [round(v.capacity_t * 1000) for v in vehicles], True, "load",
+    )  # fmt: skip
+    routing.AddDimension(routing.RegisterTransitCallback(travel), DAY_MIN, DAY_MIN, False, "time")
+    load_dim = routing.GetDimensionOrDie("load")
+    time_dim = routing.GetDimensionOrDie("time")
+    solver = routing.solver()
+
+    for n in range(first, len(node_site)):
+        site = problem.sites[node_site[n]]
+        time_dim.CumulVar(manager.NodeToIndex(n)).SetRange(site.open_min, site.close_min)
+    hazardous_units = [k for k, v in enumerate(vehicles) if v.hazardous]
+    for k, v in enumerate(vehicles):
+        site = problem.sites[problem.site_index[v.depot]]
+        # every shift leaves its depot at the shift start, or when the depot opens if later
+        time_dim.CumulVar(routing.Start(k)).SetRange(site.open_min, site.open_min)
+        time_dim.CumulVar(routing.End(k)).SetRange(site.open_min, site.close_min)
+        time_dim.SetSpanUpperBoundForVehicle(opts.max_shift_minutes, k)
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
+
+    by_pickup: dict[str, list[tuple[int, int]]] = {}
+    for i, load in enumerate(loads):
+        p = manager.NodeToIndex(first + 2 * i)
+        d = manager.NodeToIndex(first + 2 * i + 1)
+        routing.AddPickupAndDelivery(p, d)
+        solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+        solver.Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
+        if exchange[load.exchange].hazardous:
+            # only hazardous vehicles; the truck arrives empty and drives straight to the
+            # receiver, so nothing else is ever on board with a hazardous load
+            # (SetAllowedVehiclesForIndex would say the same, but its binding refuses lists)
+            routing.VehicleVar(p).SetValues(hazardous_units)
+            routing.VehicleVar(d).SetValues(hazardous_units)
+            load_dim.CumulVar(p).SetRange(0, 0)
+            solver.Add(routing.NextVar(p) == d)
+        by_pickup.setdefault(load.exchange, []).append((load.pickup, p))
+    # the pickups of one exchange are on different days, so in different shifts
+    for pickups in by_pickup.values():
+        for a, (pickup_a, index_a) in enumerate(pickups):
+            for pickup_b, index_b in pickups[a + 1 :]:
+                if pickup_a != pickup_b:
+                    solver.Add(routing.VehicleVar(index_a) != routing.VehicleVar(index_b))
+    return RoutingData(manager, routing, node_site, node_load, vehicles, units, first, km)
