@@ -8,6 +8,8 @@ the receiver R at km 0 and suppliers A, B, C, D at km 10, 20, 30, 40. Trucks run
 from __future__ import annotations
 
 import copy
+import doctest
+import importlib
 import json
 import subprocess
 import sys
@@ -319,3 +321,10 @@ def test_infeasible_exits_1(tmp_path):
     path = tmp_path / "short.json"
     path.write_text(json.dumps(line_problem([exchange("ED", "D", 2)], max_shift_minutes=60)))
     assert main(["tours", str(path), "-q", "-o", str(tmp_path / "plan.json")]) == 1
+
+
+@pytest.mark.parametrize("name", ["problem", "plan", "model", "solve"])
+def test_docstring_examples(name):
+    # tests/matching/test_docstring_examples.py lists matching's own modules, not these
+    module = importlib.import_module(f"matching.tours.{name}")
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
