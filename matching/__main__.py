@@ -89,7 +89,7 @@ def _tours(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     if not args.quiet:
         print(plan.summary(), file=sys.stderr)
-    return 1 if plan.status == "infeasible" else 0
+    return 0 if plan.status == "feasible" else 1
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -20,6 +20,8 @@ from matching.tours.problem import ToursProblem, Vehicle
 __all__ = ["RoutingData", "build_model", "site_km"]
 
 DAY_MIN = 24 * 60
+# metres of arc cost charged for a load no tour takes: a million km, more than any plan
+UNSERVED_PENALTY = 10**9
 
 
 def site_km(problem: ToursProblem) -> np.ndarray:
@@ -87,28 +89,20 @@ def build_model(problem: ToursProblem) -> RoutingData:
     manager = pywrapcp.RoutingIndexManager(len(node_site), len(vehicles), starts, starts)
     routing = pywrapcp.RoutingModel(manager)
 
-    metres = np.rint(km * 1000).astype(np.int64).tolist()
-    minutes = np.rint(km / opts.speed_kmh * 60).astype(np.int64).tolist()
-    service = [s.service_min for s in problem.sites]
-    is_depot = [n < first for n in range(len(node_site))]
+    # node x node matrices, registered whole: OR-Tools then never calls back into Python
+    sites = np.array(node_site)
+    metres = np.rint(km * 1000).astype(np.int64)[np.ix_(sites, sites)]
+    minutes = np.rint(km / opts.speed_kmh * 60).astype(np.int64)[np.ix_(sites, sites)]
+    service = np.array([s.service_min for s in problem.sites], dtype=np.int64)[sites]
+    service[:first] = 0  # nothing to load at the depot when a shift starts
+    minutes += service[:, None]  # the work at a stop comes before driving on
 
-    def distance(i: int, j: int) -> int:
-        return metres[node_site[manager.IndexToNode(i)]][node_site[manager.IndexToNode(j)]]
-
-    def travel(i: int, j: int) -> int:
-        a, b = manager.IndexToNode(i), manager.IndexToNode(j)
-        wait = 0 if is_depot[a] else service[node_site[a]]
-        return wait + minutes[node_site[a]][node_site[b]]
-
-    def demand(i: int) -> int:
-        return node_kg[manager.IndexToNode(i)]
-
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(distance))
-    routing.AddDimensionWithVehicleCapacity(
-        routing.RegisterUnaryTransitCallback(demand), 0,
-        [round(v.capacity_t * 1000) for v in vehicles], True, "load",
-    )  # fmt: skip
-    routing.AddDimension(routing.RegisterTransitCallback(travel), DAY_MIN, DAY_MIN, False, "time")
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(metres.tolist()))
+    capacities = [round(v.capacity_t * 1000) for v in vehicles]
+    demand = routing.RegisterUnaryTransitVector(node_kg)
+    routing.AddDimensionWithVehicleCapacity(demand, 0, capacities, True, "load")
+    travel = routing.RegisterTransitMatrix(minutes.tolist())
+    routing.AddDimension(travel, DAY_MIN, DAY_MIN, False, "time")
     load_dim = routing.GetDimensionOrDie("load")
     time_dim = routing.GetDimensionOrDie("time")
     solver = routing.solver()
@@ -130,21 +124,27 @@ def build_model(problem: ToursProblem) -> RoutingData:
         p = manager.NodeToIndex(first + 2 * i)
         d = manager.NodeToIndex(first + 2 * i + 1)
         routing.AddPickupAndDelivery(p, d)
+        # a load left out costs far more than any tour, so one is left out only when no
+        # tour can take it: the plan then lists it as unserved instead of failing whole
+        routing.AddDisjunction([p], UNSERVED_PENALTY)
+        routing.AddDisjunction([d], UNSERVED_PENALTY)
+        solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
         solver.Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
         if exchange[load.exchange].hazardous:
-            # only hazardous vehicles; the truck arrives empty and drives straight to the
-            # receiver, so nothing else is ever on board with a hazardous load
+            # only hazardous vehicles (-1: not served); the truck arrives empty and drives
+            # straight to the receiver, so nothing else is ever on board with a hazardous load
             # (SetAllowedVehiclesForIndex would say the same, but its binding refuses lists)
-            routing.VehicleVar(p).SetValues(hazardous_units)
-            routing.VehicleVar(d).SetValues(hazardous_units)
+            routing.VehicleVar(p).SetValues([-1, *hazardous_units])
+            routing.VehicleVar(d).SetValues([-1, *hazardous_units])
             load_dim.CumulVar(p).SetRange(0, 0)
-            solver.Add(routing.NextVar(p) == d)
+            solver.Add(solver.IsEqualCstVar(routing.NextVar(p), d) >= routing.ActiveVar(p))
         by_pickup.setdefault(load.exchange, []).append((load.pickup, p))
     # the pickups of one exchange are on different days, so in different shifts
     for pickups in by_pickup.values():
         for a, (pickup_a, index_a) in enumerate(pickups):
             for pickup_b, index_b in pickups[a + 1 :]:
                 if pickup_a != pickup_b:
-                    solver.Add(routing.VehicleVar(index_a) != routing.VehicleVar(index_b))
+                    va, vb = routing.VehicleVar(index_a), routing.VehicleVar(index_b)
+                    solver.Add(solver.IsDifferentVar(va, vb) + solver.IsEqualCstVar(va, -1) >= 1)
     return RoutingData(manager, routing, node_site, node_load, vehicles, units, first, km)

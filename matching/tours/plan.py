@@ -93,7 +93,7 @@ class SolverInfo:
 class ToursPlan:
     """A month's collection tours and what they save against trucking each load alone."""
 
-    status: str  # feasible or infeasible
+    status: str  # feasible, partial (see `unserved`) or infeasible
     tours: tuple[Tour, ...] = ()
     totals: Totals = Totals()
     baseline: Baseline = Baseline()
@@ -101,7 +101,8 @@ class ToursPlan:
     saved_kg_co2e: float = 0.0
     loads: tuple[LoadInfo, ...] = ()
     solver: SolverInfo = field(default_factory=SolverInfo)
-    message: str | None = None  # why, when status is infeasible
+    unserved: tuple[str, ...] = ()  # ids of loads no tour could take under the rules
+    message: str | None = None  # why, when status is partial or infeasible
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as `symbiosis-tours-plan/1` JSON data."""
@@ -131,12 +132,17 @@ class ToursPlan:
             for t in data.pop("tours", [])
         )
         return cls(
-            **{k: v for k, v in data.items() if k not in ("totals", "baseline", "loads", "solver")},
+            **{
+                k: v
+                for k, v in data.items()
+                if k not in ("totals", "baseline", "loads", "solver", "unserved")
+            },
             tours=tours,
             totals=Totals(**data.get("totals", {})),
             baseline=Baseline(**data.get("baseline", {})),
             loads=tuple(LoadInfo(**x) for x in data.get("loads", [])),
             solver=SolverInfo(**data.get("solver", {})),
+            unserved=tuple(data.get("unserved", ())),
         )
 
     def summary(self) -> str:
@@ -144,7 +150,8 @@ class ToursPlan:
         if self.status == "infeasible":
             return f"infeasible: {self.message}"
         t, b = self.totals, self.baseline
-        return (
+        lines = f"{self.status}: {self.message}\n" if self.status == "partial" else ""
+        return lines + (
             f"{self.status}: {t.tours:,} tours, {t.km:,.1f} km ({t.empty_km:,.1f} empty), "
             f"{t.kg_co2e:,.1f} kg CO2e, {t.tonnes:,.1f} t\n"
             f"trucked alone: {b.trips:,} trips, {b.km:,.1f} km, {b.kg_co2e:,.1f} kg CO2e; "
@@ -161,10 +168,15 @@ def load_infos(problem: ToursProblem) -> tuple[LoadInfo, ...]:
     )  # fmt: skip
 
 
-def baseline(problem: ToursProblem, km: np.ndarray) -> Baseline:
-    """Every load its own trip: out loaded, back empty, on the vehicle that set its split."""
+def baseline(problem: ToursProblem, km: np.ndarray, served: set[str] | None = None) -> Baseline:
+    """Every load its own trip: out loaded, back empty, on the vehicle that set its split.
+
+    Only the loads in `served` (all when None), so a partial plan is compared like with like.
+    """
     trips, loaded, kg = 0, [], []
     for load in problem.loads:
+        if served is not None and load.id not in served:
+            continue
         e = problem.exchange_by_id[load.exchange]
         v = problem.split_vehicle(e)
         d = float(km[problem.site_index[e.supplier], problem.site_index[e.receiver]])

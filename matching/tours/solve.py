@@ -36,8 +36,9 @@ def solve_tours(
 ) -> ToursPlan:
     """The month's tours; arguments override `options.time_limit_s` and `solution_limit`.
 
-    Returns a plan with status "feasible" (the routing search proves no optimum), or
-    "infeasible" with a message when no set of tours meets every rule in the time given.
+    Returns a plan with status "feasible" (every load in a tour; the routing search proves
+    no optimum), "partial" (the loads no tour could take listed in `unserved`, the rest
+    planned) or "infeasible" (the search found nothing in the time given).
     """
     limit_s = time_limit_s or problem.options.time_limit_s
     solutions = solution_limit or problem.options.solution_limit
@@ -62,18 +63,28 @@ def solve_tours(
         solution_limit=solutions, routing_vehicles=len(data.vehicles),
         objective_m=None if solution is None else solution.ObjectiveValue(),
     )  # fmt: skip
-    base = baseline(problem, data.km)
     if solution is None:
-        message = (
-            "no tours meet every rule (capacity, opening hours, shift length, hazardous "
-            f"vehicles, one pickup of an exchange per shift) within {limit_s:g} s"
-        )
+        message = f"the search found no tours at all within {limit_s:g} s"
+        base = baseline(problem, data.km)
         return ToursPlan("infeasible", baseline=base, loads=infos, solver=info, message=message)
     tours = _tours(problem, data, solution)
+    served = {x for t in tours for s in t.stops if s.action == "pickup" for x in s.loads}
+    unserved = tuple(x.id for x in problem.loads if x.id not in served)
+    status, message = "feasible", None
+    if unserved:
+        status = "partial"
+        message = (
+            f"{len(unserved)} of {len(problem.loads)} loads fit no tour under the rules "
+            "(capacity, opening hours, shift length, hazardous vehicles, one pickup of an "
+            f"exchange per shift, shifts per month) within {limit_s:g} s: "
+            + ", ".join(unserved[:10])
+            + (", ..." if len(unserved) > 10 else "")
+        )
     total = totals(tours)
+    base = baseline(problem, data.km, served)
     return ToursPlan(
-        "feasible", tours, total, base, rounded(base.km - total.km), rounded(base.kg_co2e - total.kg_co2e),
-        infos, info,
+        status, tours, total, base, rounded(base.km - total.km),
+        rounded(base.kg_co2e - total.kg_co2e), infos, info, unserved, message,
     )  # fmt: skip
 
 

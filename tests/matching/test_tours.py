@@ -148,10 +148,15 @@ def test_shift_length_splits_a_tour_in_two():
     assert sorted(t.stops[-1].arrival_min for t in plan.tours) == [60, 90]
 
 
-def test_no_tour_fits_the_shift_is_infeasible():
-    plan = solve(line_problem([exchange("ED", "D", 2)], max_shift_minutes=60))
-    assert plan.status == "infeasible" and "shift length" in plan.message
-    assert plan.tours == () and plan.baseline.km == 80.0
+def test_a_load_no_shift_can_take_is_listed_unserved():
+    """D is 40 km away: out and back with service is 60 + 15 + 60 + 15 = 150 minutes, more
+    than a 60-minute shift. The plan says so and still plans A (60 minutes, 20 km)."""
+    plan = solve(line_problem([exchange("ED", "D", 2), exchange("EA", "A", 2)],
+                              max_shift_minutes=60))  # fmt: skip
+    assert plan.status == "partial" and plan.unserved == ("ED/1",)
+    assert "1 of 2 loads fit no tour" in plan.message and "shift length" in plan.message
+    assert plan.totals.km == 20.0 and plan.baseline.km == 20.0 and plan.baseline.trips == 1
+    assert ToursPlan.from_json(plan.to_json()) == plan
 
 
 def test_hazardous_loads_only_on_hazardous_vehicles():
@@ -317,7 +322,7 @@ def test_bad_input_exits_2_without_traceback(tmp_path):
     assert main(["tours", str(tmp_path / "missing.json"), "-q"]) == 2
 
 
-def test_infeasible_exits_1(tmp_path):
+def test_unserved_loads_exit_1(tmp_path):
     path = tmp_path / "short.json"
     path.write_text(json.dumps(line_problem([exchange("ED", "D", 2)], max_shift_minutes=60)))
     assert main(["tours", str(path), "-q", "-o", str(tmp_path / "plan.json")]) == 1
