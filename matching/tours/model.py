@@ -2,13 +2,12 @@
 
 Nothing is solved here. Nodes: one per depot site, then for load i a pickup node
 `first_load + 2i` at its supplier and a delivery node `first_load + 2i + 1` at its
-receiver. Each routing vehicle is one shift of one truck. Integer units: metres for
+receiver. Each routing vehicle is one truck's shift on one working day of the month. Integer units: metres for
 distances (the arc cost), minutes for time, kilograms for loads.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +50,7 @@ class RoutingData:
     node_site: list[int]
     node_load: list[int]  # load index, -1 for depots
     vehicles: list[Vehicle]  # the truck kind of each routing vehicle
-    units: list[tuple[int, int]]  # (truck number, shift number), 1-based, per routing vehicle
+    units: list[tuple[int, int]]  # (truck number, day of the month), 1-based, per routing vehicle
     first_load: int
     km: np.ndarray
 
@@ -75,16 +74,15 @@ def build_model(problem: ToursProblem) -> RoutingData:
         node_kg += [kg, -kg]
         node_load += [i, i]
 
+    # one routing vehicle per truck and working day of the month
+    days = opts.shifts_per_month
     vehicles: list[Vehicle] = []
     units: list[tuple[int, int]] = []
     for v in problem.vehicles:
-        # never more shifts than loads it may carry: idle shifts only slow the search
-        carriable = sum(1 for x in loads if v.hazardous or not exchange[x.exchange].hazardous)
-        shifts = min(opts.shifts_per_month, max(1, math.ceil(carriable / v.count)))
         for truck in range(1, v.count + 1):
-            for shift in range(1, shifts + 1):
+            for day in range(1, days + 1):
                 vehicles.append(v)
-                units.append((truck, shift))
+                units.append((truck, day))
     starts = [depot_node[problem.site_index[v.depot]] for v in vehicles]
     manager = pywrapcp.RoutingIndexManager(len(node_site), len(vehicles), starts, starts)
     routing = pywrapcp.RoutingModel(manager)
@@ -101,16 +99,23 @@ def build_model(problem: ToursProblem) -> RoutingData:
     capacities = [round(v.capacity_t * 1000) for v in vehicles]
     demand = routing.RegisterUnaryTransitVector(node_kg)
     routing.AddDimensionWithVehicleCapacity(demand, 0, capacities, True, "load")
+    # "slots": a load takes one, a hazardous load all of them, so a hazardous load is
+    # never on board with another (a dimension, which the search handles well, rather
+    # than a posted constraint, which its insertion heuristic cannot see)
+    slots = len(loads) + 1
+    node_slots = [0] * first
+    for load in loads:
+        take = slots if exchange[load.exchange].hazardous else 1
+        node_slots += [take, -take]
+    routing.AddDimension(routing.RegisterUnaryTransitVector(node_slots), 0, slots, True, "slots")
     travel = routing.RegisterTransitMatrix(minutes.tolist())
     routing.AddDimension(travel, DAY_MIN, DAY_MIN, False, "time")
-    load_dim = routing.GetDimensionOrDie("load")
     time_dim = routing.GetDimensionOrDie("time")
     solver = routing.solver()
 
     for n in range(first, len(node_site)):
         site = problem.sites[node_site[n]]
         time_dim.CumulVar(manager.NodeToIndex(n)).SetRange(site.open_min, site.close_min)
-    hazardous_units = [k for k, v in enumerate(vehicles) if v.hazardous]
     for k, v in enumerate(vehicles):
         site = problem.sites[problem.site_index[v.depot]]
         # every shift leaves its depot at the shift start, or when the depot opens if later
@@ -119,7 +124,6 @@ def build_model(problem: ToursProblem) -> RoutingData:
         time_dim.SetSpanUpperBoundForVehicle(opts.max_shift_minutes, k)
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
 
-    by_pickup: dict[str, list[tuple[int, int]]] = {}
     for i, load in enumerate(loads):
         p = manager.NodeToIndex(first + 2 * i)
         d = manager.NodeToIndex(first + 2 * i + 1)
@@ -131,20 +135,16 @@ def build_model(problem: ToursProblem) -> RoutingData:
         solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
         solver.Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
-        if exchange[load.exchange].hazardous:
-            # only hazardous vehicles (-1: not served); the truck arrives empty and drives
-            # straight to the receiver, so nothing else is ever on board with a hazardous load
-            # (SetAllowedVehiclesForIndex would say the same, but its binding refuses lists)
-            routing.VehicleVar(p).SetValues([-1, *hazardous_units])
-            routing.VehicleVar(d).SetValues([-1, *hazardous_units])
-            load_dim.CumulVar(p).SetRange(0, 0)
-            solver.Add(solver.IsEqualCstVar(routing.NextVar(p), d) >= routing.ActiveVar(p))
-        by_pickup.setdefault(load.exchange, []).append((load.pickup, p))
-    # the pickups of one exchange are on different days, so in different shifts
-    for pickups in by_pickup.values():
-        for a, (pickup_a, index_a) in enumerate(pickups):
-            for pickup_b, index_b in pickups[a + 1 :]:
-                if pickup_a != pickup_b:
-                    va, vb = routing.VehicleVar(index_a), routing.VehicleVar(index_b)
-                    solver.Add(solver.IsDifferentVar(va, vb) + solver.IsEqualCstVar(va, -1) >= 1)
+        e = exchange[load.exchange]
+        # pickup k of n falls in the k-th n-th of the month (a weekly one in week k), so the
+        # pickups of an exchange are on different days; hazardous loads: hazardous vehicles.
+        # -1 is "not served". (SetAllowedVehiclesForIndex says the same, but its binding
+        # refuses lists; a domain, unlike a posted constraint, guides the insertion heuristic.)
+        allowed = [-1] + [
+            k for k, (v, (_, day)) in enumerate(zip(vehicles, units, strict=True))
+            if (v.hazardous or not e.hazardous)
+            and (day - 1) * e.pickups_per_month // days == load.pickup - 1
+        ]  # fmt: skip
+        routing.VehicleVar(p).SetValues(allowed)
+        routing.VehicleVar(d).SetValues(allowed)
     return RoutingData(manager, routing, node_site, node_load, vehicles, units, first, km)

@@ -36,7 +36,7 @@ class Tour:
     id: int
     vehicle: str
     truck: int
-    shift: int
+    day: int  # working day of the month, 1..options.shifts_per_month
     depot: str
     stops: tuple[Stop, ...]
     km: float

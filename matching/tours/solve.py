@@ -1,6 +1,6 @@
 """solve_tours(problem) -> ToursPlan with OR-Tools' routing library.
 
-The search is fixed: parallel cheapest insertion for the first solution, then guided
+The search is fixed: local cheapest insertion for the first solution, then guided
 local search until the time limit or the solution limit, whichever comes first. Both
 are options; with a solution limit the result does not depend on the machine's speed.
 """
@@ -48,7 +48,7 @@ def solve_tours(
     data = build_model(problem)
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+        routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
     )
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -75,8 +75,8 @@ def solve_tours(
         status = "partial"
         message = (
             f"{len(unserved)} of {len(problem.loads)} loads fit no tour under the rules "
-            "(capacity, opening hours, shift length, hazardous vehicles, one pickup of an "
-            f"exchange per shift, shifts per month) within {limit_s:g} s: "
+            "(capacity, opening hours, shift length, hazardous vehicles, each pickup in its "
+            f"part of the month) within {limit_s:g} s: "
             + ", ".join(unserved[:10])
             + (", ..." if len(unserved) > 10 else "")
         )
@@ -141,7 +141,7 @@ def _tours(problem: ToursProblem, data: RoutingData, solution) -> tuple[Tour, ..
                                   clock(start, arrival)))  # fmt: skip
         empty = km - loaded
         kg = loaded * vehicle.kg_co2e_per_km_loaded + empty * vehicle.kg_co2e_per_km_empty
-        truck, shift = data.units[k]
-        tours.append(Tour(len(tours) + 1, vehicle.id, truck, shift, vehicle.depot, tuple(stops),
+        truck, day = data.units[k]
+        tours.append(Tour(len(tours) + 1, vehicle.id, truck, day, vehicle.depot, tuple(stops),
                           rounded(km), rounded(loaded), rounded(empty), rounded(kg), rounded(picked)))  # fmt: skip
     return tuple(tours)
