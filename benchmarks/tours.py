@@ -8,8 +8,10 @@
    loose. The plan's km against the best known value is the gap. The file's best routes
    are re-costed first, so wrong coordinates would show as a mismatch.
 2. A synthetic 200-pickup park (seeded): 60 suppliers and 6 receivers in a 12 x 9 km park,
-   40 weekly and 20 biweekly exchanges (six of them between receivers), a tenth hazardous, opening hours, eight-hour shifts,
-   four 12 t trucks at two receivers and two 10 t hazardous tankers at a carrier's yard.
+   40 weekly and 20 biweekly exchanges (six of them between receivers), a tenth
+   hazardous, opening hours, eight-hour shifts, four 12 t trucks at two receivers and two
+   10 t hazardous tankers at a carrier's yard.
+3. The demo park's running exchanges (the app's `seed-demo`, in a throw-away database).
 
 Times are wall seconds of `solve_tours` (model built and searched) and its CPU seconds.
 """
@@ -22,10 +24,12 @@ import math
 import os
 import platform
 import random
+import tempfile
 import time
 from pathlib import Path
 
 from matching.tours import load_tours_problem, solve_tours
+from matching.tours.problem import FREQUENCIES as PICKUPS
 
 DATA = Path(__file__).resolve().parent / "data" / "cvrp.json"
 
@@ -118,6 +122,69 @@ def park_problem(seed: int, time_limit_s: float) -> dict:
             "options": {"time_limit_s": time_limit_s}}  # fmt: skip
 
 
+def frequency(tonnes: float) -> str:
+    """The demo's pickup frequency (the app has no such field yet): 48 t a month or more
+    weekly, 12 t or more biweekly, less monthly."""
+    return "weekly" if tonnes >= 48 else "biweekly" if tonnes >= 12 else "monthly"
+
+
+def demo_problem(folder: Path, time_limit_s: float) -> dict:
+    """The demo park's running exchanges (`flask seed-demo`: the matcher's best 12, agreed by
+    both sides), in a throw-away SQLite database, as a tours problem. Trucks: eight 25 t bulk
+    trucks and two 20 t hazardous tankers at a carrier's yard in the middle of the park."""
+    from sqlmodel import select
+
+    from exchange import create_app, db, migrate
+    from exchange.models import Factory, Listing, Proposal, ProposalStatus
+    from exchange.seed import load_demo
+
+    url = "sqlite:///" + str(folder / "demo.db")
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "benchmark", "TESTING": True})
+    migrate.upgrade(app)
+    with app.app_context(), db.session_scope() as session:
+        load_demo(session=session, history=True)
+        running = session.exec(
+            select(Proposal).where(Proposal.status == ProposalStatus.active)
+        ).all()
+        sites, exchanges = {}, []
+        for p in running:
+            offer, want = session.get(Listing, p.offer_id), session.get(Listing, p.want_id)
+            ends = [session.get(Factory, x.factory_id) for x in (offer, want)]
+            for f in ends:
+                sites[f.slug] = {"id": f.slug, "lat": f.lat, "lon": f.lon}
+            exchanges.append({
+                "id": f"p{p.id}", "supplier": ends[0].slug, "receiver": ends[1].slug,
+                "monthly_tonnes": p.tonnes_per_month, "frequency": frequency(p.tonnes_per_month),
+                "hazardous": offer.hazardous, "material": offer.material_key,
+            })  # fmt: skip
+    app.extensions["db_engine"].dispose()
+    lat = sum(s["lat"] for s in sites.values()) / len(sites)
+    lon = sum(s["lon"] for s in sites.values()) / len(sites)
+    sites["yard"] = {"id": "yard", "lat": round(lat, 5), "lon": round(lon, 5)}
+    return {
+        "format": "symbiosis-tours/1", "name": "demo park, running exchanges",
+        "sites": list(sites.values()), "exchanges": exchanges,
+        "vehicles": [
+            {"id": "bulk", "capacity_t": 25, "count": 8, "depot": "yard"},
+            {"id": "tanker", "capacity_t": 20, "count": 2, "depot": "yard", "hazardous": True},
+        ],
+        # the fly ash goes to cement works up to ~150 km away: highway speed, ten-hour shifts
+        "options": {"time_limit_s": time_limit_s, "speed_kmh": 60, "max_shift_minutes": 600},
+    }  # fmt: skip
+
+
+def show(title: str, plan, wall: float, cpu: float) -> None:
+    t, b = plan.totals, plan.baseline
+    print(f"  status {plan.status}, wall {wall:.1f} s, cpu {cpu:.1f} s  ({title})")
+    print(f"  tours:          {t.tours:>4} tours  {t.km:>9,.1f} km  ({t.empty_km:,.1f} empty)  "
+          f"{t.kg_co2e:>9,.1f} kg CO2e")  # fmt: skip
+    print(f"  trucked alone:  {b.trips:>4} trips  {b.km:>9,.1f} km  ({b.empty_km:,.1f} empty)  "
+          f"{b.kg_co2e:>9,.1f} kg CO2e")  # fmt: skip
+    if b.km:
+        print(f"  saved:          {plan.saved_km:,.1f} km ({plan.saved_km / b.km:.0%}), "
+              f"{plan.saved_kg_co2e:,.1f} kg CO2e a month")  # fmt: skip
+
+
 def run(data: dict) -> tuple:
     problem = load_tours_problem(data)
     wall, cpu = time.perf_counter(), time.process_time()
@@ -143,21 +210,25 @@ def main() -> None:
               f"{plan.totals.km:>8.0f} {gap:>7.2%} {plan.totals.tours:>5} {wall:>7.1f} {cpu:>6.1f}")  # fmt: skip
 
     plan, wall, cpu, problem = run(park_problem(args.seed, args.park_time_limit))
-    t, b = plan.totals, plan.baseline
     hazardous = sum(1 for x in plan.loads if x.hazardous)
     print(f"\nsynthetic park (seed {args.seed}, time limit {args.park_time_limit:g} s): "
           f"{len(problem.exchanges)} exchanges, "
           f"{sum(e.pickups_per_month for e in problem.exchanges)} pickups, "
           f"{len(plan.loads)} loads ({hazardous} hazardous), "
           f"{plan.solver.routing_vehicles} shifts on offer")  # fmt: skip
-    print(f"  status {plan.status}, wall {wall:.1f} s, cpu {cpu:.1f} s")
-    print(f"  tours:          {t.tours:>4} tours  {t.km:>9,.1f} km  ({t.empty_km:,.1f} empty)  "
-          f"{t.kg_co2e:>9,.1f} kg CO2e")  # fmt: skip
-    print(f"  trucked alone:  {b.trips:>4} trips  {b.km:>9,.1f} km  ({b.empty_km:,.1f} empty)  "
-          f"{b.kg_co2e:>9,.1f} kg CO2e")  # fmt: skip
-    if b.km:
-        print(f"  saved:          {plan.saved_km:,.1f} km ({plan.saved_km / b.km:.0%}), "
-              f"{plan.saved_kg_co2e:,.1f} kg CO2e a month")  # fmt: skip
+    show("synthetic park", plan, wall, cpu)
+    with tempfile.TemporaryDirectory() as folder:
+        data = demo_problem(Path(folder), args.park_time_limit)
+    plan, wall, cpu, problem = run(data)
+    print(f"\ndemo park (Sihwa-Banwol, `flask seed-demo`): {len(problem.exchanges)} running "
+          f"exchanges, {sum(e.pickups_per_month for e in problem.exchanges)} pickups, "
+          f"{len(plan.loads)} loads")  # fmt: skip
+    show("demo park", plan, wall, cpu)
+    # the streams the issue is about: pickups under one truckload, the bulk flows left out
+    small = [e for e in data["exchanges"] if e["monthly_tonnes"] / PICKUPS[e["frequency"]] < 20]
+    plan, wall, cpu, problem = run({**data, "exchanges": small})
+    print(f"\ndemo park, pickups under 20 t only: {len(small)} exchanges, {len(plan.loads)} loads")
+    show("demo park, small streams", plan, wall, cpu)
 
 
 if __name__ == "__main__":
