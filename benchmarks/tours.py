@@ -130,8 +130,8 @@ def frequency(tonnes: float) -> str:
 
 def demo_problem(folder: Path, time_limit_s: float) -> dict:
     """The demo park's running exchanges (`flask seed-demo`: the matcher's best 12, agreed by
-    both sides), in a throw-away SQLite database, as a tours problem. Trucks: eight 25 t bulk
-    trucks and two 20 t hazardous tankers at a carrier's yard in the middle of the park."""
+    both sides), in a throw-away SQLite database, as a tours problem. Trucks: one 25 t truck
+    at each receiver and two 20 t hazardous tankers at a carrier's yard in the park."""
     from sqlmodel import select
 
     from exchange import create_app, db, migrate
@@ -164,8 +164,11 @@ def demo_problem(folder: Path, time_limit_s: float) -> dict:
     return {
         "format": "symbiosis-tours/1", "name": "demo park, running exchanges",
         "sites": list(sites.values()), "exchanges": exchanges,
+        # each receiver collects with its own 25 t truck; a carrier's tankers take the
+        # hazardous loads from its yard
         "vehicles": [
-            {"id": "bulk", "capacity_t": 25, "count": 8, "depot": "yard"},
+            *({"id": f"truck-{r}", "capacity_t": 25, "depot": r}
+              for r in dict.fromkeys(e["receiver"] for e in exchanges)),
             {"id": "tanker", "capacity_t": 20, "count": 2, "depot": "yard", "hazardous": True},
         ],
         # the fly ash goes to cement works up to ~150 km away: highway speed, ten-hour shifts
