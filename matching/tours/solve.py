@@ -80,6 +80,9 @@ def solve_tours(
             + ", ".join(unserved[:10])
             + (", ..." if len(unserved) > 10 else "")
         )
+        if not served:
+            # the search may also have run out of time before its first solution
+            message += "; if the rules allow some tours, give the search more time"
     total = totals(tours)
     base = baseline(problem, data.km, served)
     return ToursPlan(

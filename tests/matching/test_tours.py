@@ -159,6 +159,26 @@ def test_a_load_no_shift_can_take_is_listed_unserved():
     assert ToursPlan.from_json(plan.to_json()) == plan
 
 
+def test_no_exchanges_is_an_empty_plan():
+    plan = solve(line_problem([]))
+    assert (plan.status, plan.tours, plan.totals.km, plan.baseline.trips) == ("feasible", (), 0, 0)
+
+
+def test_shift_start_moves_the_clock_not_the_rules():
+    """A shift starting at 06:00: A (10 km) at 06:15; its window "06:00"-"06:20" is the
+    same as 0-20 minutes after the shift start."""
+    sites = {"A": {"open": "06:00", "close": "06:20"}}
+    plan = solve(line_problem([exchange("EA", "A", 2)], sites=sites, shift_start="06:00"))
+    pickup = next(s for s in plan.tours[0].stops if s.action == "pickup")
+    assert (pickup.arrival, pickup.arrival_min) == ("06:15", 15)
+
+
+def test_nothing_fits_says_so():
+    plan = solve(line_problem([exchange("ED", "D", 2)], max_shift_minutes=60))
+    assert plan.status == "partial" and plan.unserved == ("ED/1",) and plan.tours == ()
+    assert plan.message.endswith("give the search more time")
+
+
 def test_hazardous_loads_only_on_hazardous_vehicles():
     """A plain truck waits at R; the hazardous tanker is based at D (km 40).
 
