@@ -1,5 +1,8 @@
 """The command line: `python -m matching solve PROBLEM.json [-o PLAN.json]`.
 
+`python -m matching tours PROBLEM.json [-o PLAN.json]` plans collection tours from a
+`symbiosis-tours/1` file (matching/TOURS.md) in the same way.
+
 Exit status: 0 with a plan, 1 when the plan is `infeasible` or a solver fails, 2 when
 the problem is refused (the message names the field and the item). The plan goes to
 stdout, or to PLAN.json written whole or not at all; people read stderr.
@@ -46,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     2
     """
     args = _parser().parse_args(argv)
+    if args.command == "tours":
+        return _tours(args)
     lines = _StageLines(args.quiet)
     try:
         problem = load_problem(args.problem)
@@ -67,6 +72,26 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if plan.status == "infeasible" else 0
 
 
+def _tours(args: argparse.Namespace) -> int:
+    # imported here: `solve` must not pay for loading the routing library
+    from matching.tours import load_tours_problem, solve_tours
+
+    try:
+        problem = load_tours_problem(args.problem)
+    except ProblemError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    plan = solve_tours(problem, time_limit_s=args.time_limit, solution_limit=args.solution_limit)
+    text = plan.to_json(indent=args.indent) + "\n"
+    if args.output:
+        _write_whole(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    if not args.quiet:
+        print(plan.summary(), file=sys.stderr)
+    return 0 if plan.status == "feasible" else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m matching", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +100,15 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("-o", "--output", help="write the plan here instead of stdout")
     cmd.add_argument("--solver", choices=SOLVERS, help="override options.solver")
     cmd.add_argument("--time-limit", type=float, help="seconds for mixed-integer solves")
+    cmd.add_argument("--indent", type=int, help="indent the plan's JSON")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="nothing on stderr but errors")
+    cmd = commands.add_parser("tours", help="plan collection tours (symbiosis-tours/1)")
+    cmd.add_argument("problem", help="the tours problem file (JSON)")
+    cmd.add_argument("-o", "--output", help="write the plan here instead of stdout")
+    cmd.add_argument("--time-limit", type=float, help="seconds of search (options.time_limit_s)")
+    cmd.add_argument(
+        "--solution-limit", type=int, help="stop after this many solutions (reproducible runs)"
+    )
     cmd.add_argument("--indent", type=int, help="indent the plan's JSON")
     cmd.add_argument("-q", "--quiet", action="store_true", help="nothing on stderr but errors")
     return parser
