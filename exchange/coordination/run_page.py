@@ -105,26 +105,6 @@ def unavailable_rows(*, session: Session, run: MatchRun) -> list[UnavailableRow]
     ]  # fmt: skip
 
 
-SITE_ID = re.compile(r"\b(offer|want)-(\d+)\b")
-
-
-def without_site_ids(text: str, *, session: Session, locale: str) -> str:
-    """A matcher's message with its problem ids (`offer-85`) put as the reader knows them:
-    the listing's material and factory."""
-
-    def name(found: re.Match) -> str:
-        listing = session.get(Listing, int(found.group(2)))
-        factory = listing and session.get(Factory, listing.factory_id)
-        if listing is None or factory is None:
-            return _("a listing")
-        material = catalogue.load().get(listing.material_key)
-        what = material.name(locale) if material else listing.material_key
-        who = factory.name if locale == "ko" else factory.name_en or factory.name
-        return f"{who} ({what}, #{listing.id})"
-
-    return SITE_ID.sub(name, text)
-
-
 def proposal_rows(*, session: Session, run: MatchRun) -> list[ProposalRow]:
     items = runs.run_proposals(session=session, run_id=run.id)
     sides = proposal_pages.parties(session=session, proposals=items)

@@ -90,7 +90,8 @@ def check_agreed(
 
 
 def pop_told(session: Session) -> list[tuple[Proposal, list[User]]]:
-    """Who `check_agreed` notified in this session, for the view to mail after its commit."""
+    """Who `check_agreed` notified within this database session, for the view to mail once
+    it has committed."""
     return session.info.pop(TOLD, [])
 
 

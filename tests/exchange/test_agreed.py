@@ -248,7 +248,8 @@ def test_a_failed_runs_message_names_listings_not_problem_ids(app, client, sessi
     session.commit()
     sign_in(client, world.coordinator)
     html = client.get(f"/coordination/runs/{run.id}").get_data(as_text=True)
-    assert f"Plant P (FGD gypsum, #{agreed.offer.id})" in html
+    listing = f'<a href="/factories/listings/{agreed.offer.id}">#{agreed.offer.id}</a>'
+    assert f"""<a href="/factories/{agreed.p.id}">Plant P</a>'s offer ({listing})""" in html
     assert f"offer-{agreed.offer.id}" not in html
 
 

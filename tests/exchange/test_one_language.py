@@ -106,6 +106,10 @@ def demo(app, session):
     }
 
 
+# Known to fail today (issue 11, "Every page speaks one language"): park regions, factor
+# sources' titles, transport modes, roles, property keys and factory names are shown in one
+# language only. strict: the day it passes, this mark must go.
+@pytest.mark.xfail(strict=True, reason="issue 11: pages still mix languages")
 @pytest.mark.parametrize("lang", ["ko", "en"])
 @pytest.mark.parametrize("role", ["anonymous", "manager", "coordinator", "admin"])
 def test_every_page_speaks_one_language(app, client, demo, role, lang):
