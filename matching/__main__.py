@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     except SolverError as err:
         print(f"solver error: {err}", file=sys.stderr)
         return 1
+    _emit(plan, args)
+    return 1 if plan.status == "infeasible" else 0
+
+
+def _emit(plan, args: argparse.Namespace) -> None:
+    """The plan as JSON to the output file (written whole) or stdout; its summary to stderr."""
     text = plan.to_json(indent=args.indent) + "\n"
     if args.output:
         _write_whole(Path(args.output), text)
@@ -69,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(text)
     if not args.quiet:
         print(plan.summary(), file=sys.stderr)
-    return 1 if plan.status == "infeasible" else 0
 
 
 def _tours(args: argparse.Namespace) -> int:
@@ -82,13 +87,7 @@ def _tours(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     plan = solve_tours(problem, time_limit_s=args.time_limit, solution_limit=args.solution_limit)
-    text = plan.to_json(indent=args.indent) + "\n"
-    if args.output:
-        _write_whole(Path(args.output), text)
-    else:
-        sys.stdout.write(text)
-    if not args.quiet:
-        print(plan.summary(), file=sys.stderr)
+    _emit(plan, args)
     return 0 if plan.status == "feasible" else 1
 
 
