@@ -42,7 +42,8 @@ def test_an_allbaro_export_becomes_offers_and_next_month_updates_them(client, wo
     offers = stored(session)
     got = [(x.kind, x.material_key, x.tonnes_per_month, x.disposal_route, x.hazardous)
            for x in offers]  # fmt: skip
-    assert got == [("offer", "wastewater-sludge", 15.333333, "recycling", False),
+    # wastewater sludge is a mirror entry and a slip carries no analysis: hazardous
+    assert got == [("offer", "wastewater-sludge", 15.333333, "recycling", True),
                    ("offer", "spent-solvent", 0.6, "incineration", True)]  # fmt: skip
     assert offers[0].description == ("폐수처리오니 (고상), from Allbaro (4 slips); taken today by "
                                      "한빛자원(주), Factory B")  # fmt: skip

@@ -7,9 +7,7 @@ neither (`none`). Factory B of the `world` holds a permit with no expiry; factor
 
 from __future__ import annotations
 
-import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -23,15 +21,19 @@ from exchange.services.problems import build_problem
 from tests.exchange.api_fixtures import auth
 from tests.exchange.api_fixtures import tokens as tokens  # noqa: F401  (a fixture)
 from tests.exchange.conftest import sign_in
+from tests.exchange.test_field_cases import CASES, confirm, error_rows, upload
 
-CASES = Path(__file__).parent / "field_cases"
+
+@pytest.fixture(autouse=True)
+def drafts_in_tmp(app, tmp_path):
+    app.config["IMPORT_DRAFTS"] = str(tmp_path / "imports")
 
 
-def _upload(client, factory_id: int, name: str):
-    content = (CASES / name).read_bytes()
-    return client.post(f"/factories/{factory_id}/import",
-                       data={"sheet": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")  # fmt: skip
+def _import(client, factory_id: int, name: str, content: bytes | None = None):
+    """Upload, check the preview shows no error, confirm: the response to the confirm."""
+    preview = upload(client, factory_id, name, content)
+    assert error_rows(preview.get_data(as_text=True)) == []
+    return confirm(client, factory_id, preview)
 
 
 def _listings(session) -> list[Listing]:
@@ -59,13 +61,16 @@ def test_field_case_spent_solvent_declared_non_hazardous_is_refused_naming_row_a
     client, world, session
 ):
     sign_in(client, world.manager_a)
-    response = _upload(client, world.factory_a.id, "spent-solvent-nonhazardous-offer.csv")
-    assert response.status_code == 422
+    response = upload(client, world.factory_a.id, "spent-solvent-nonhazardous-offer.csv")
+    assert response.status_code == 422  # the preview refuses: no confirm offered
     html = response.get_data(as_text=True)
     assert ('<td class="line">2</td><td><code>hazardous</code></td><td>“no”: Spent organic '
             "solvent is hazardous by its waste code (14 06 03*), whatever its content; it "
             "cannot be declared non-hazardous.") in html
-    assert html.count('<td class="line">') == 1
+    assert 'name="token"' not in html
+    # the error table names the line, the column and the value typed, and only this row
+    assert [(line, column, value) for line, column, _m, value in error_rows(html)] == [
+        ("2", "hazardous", "no")]  # fmt: skip
     assert _listings(session) == []
 
 
@@ -76,15 +81,20 @@ def test_a_designated_waste_by_its_korean_code_and_a_mirror_entry_without_analys
     dyeing sludge (a mirror entry) non-hazardous without a report; row 4 gives the report;
     row 5 is steel slag, hazardous by no code."""
     sign_in(client, world.manager_a)
-    response = _upload(client, world.factory_a.id, "designated-waste-declared-nonhazardous.csv")
-    assert response.status_code == 422
+    response = upload(client, world.factory_a.id, "designated-waste-declared-nonhazardous.csv")
+    assert response.status_code == 422  # the preview refuses: no confirm offered
     html = response.get_data(as_text=True)
     assert ('<td class="line">2</td><td><code>hazardous</code></td><td>“아니오”: Waste alkali '
             "(caustic soda) is hazardous by its waste code (06 02 04*)") in html
     assert ('<td class="line">3</td><td><code>analysis_report_no</code></td><td>Dyeing '
             "wastewater sludge is hazardous unless an analysis shows otherwise") in html
     assert '<td class="line">3</td><td><code>analysis_report_date</code></td>' in html
-    assert html.count('<td class="line">') == 3  # rows 4 and 5 are fine
+    assert 'name="token"' not in html
+    # rows 4 and 5 are fine: the error table holds the three errors of rows 2 and 3, each
+    # with the value typed
+    assert [(line, column, value) for line, column, _m, value in error_rows(html)] == [
+        ("2", "hazardous", "아니오"), ("3", "analysis_report_no", ""),
+        ("3", "analysis_report_date", "")]  # fmt: skip
     assert _listings(session) == []
 
 
@@ -92,10 +102,10 @@ def test_the_same_rows_without_the_bad_ones_keep_the_analysis_report(client, wor
     sign_in(client, world.manager_a)
     content = (CASES / "designated-waste-declared-nonhazardous.csv").read_text().splitlines()
     good = "\n".join([content[0], content[3], content[4]]).encode()
-    response = client.post(f"/factories/{world.factory_a.id}/import",
-                           data={"sheet": (io.BytesIO(good), "good.csv")},
-                           content_type="multipart/form-data")  # fmt: skip
-    assert response.status_code == 302
+    preview = upload(client, world.factory_a.id, "good.csv", good)
+    assert error_rows(preview.get_data(as_text=True)) == []
+    assert _listings(session) == []  # nothing saved before the confirm
+    assert confirm(client, world.factory_a.id, preview).status_code == 302
     sludge, slag = _listings(session)
     assert (sludge.hazardous, sludge.analysis_report_no, sludge.analysis_report_date) == (
         False, "KTR-2026-0001", date(2026, 10, 2))  # fmt: skip
@@ -180,7 +190,7 @@ def test_field_case_a_want_without_a_permit_is_accepted_and_its_page_says_so(
     client, world, session
 ):
     sign_in(client, world.manager_a)  # factory A holds no permit
-    response = _upload(client, world.factory_a.id, "spent-solvent-want-no-permit.csv")
+    response = _import(client, world.factory_a.id, "spent-solvent-want-no-permit.csv")
     assert response.status_code == 302
     [want] = _listings(session)
     assert (want.kind, want.material_key, want.max_km) == ("want", "spent-solvent", 30)
@@ -198,7 +208,8 @@ def test_a_permit_that_expired_yesterday_in_the_park_counts_for_nothing(client, 
     session.commit()
     sign_in(client, world.manager_a)
     with time_machine.travel("2026-11-30T15:30:00Z", tick=False):
-        assert _upload(client, world.factory_a.id, "lube-oil-want-expired-permit.csv").status_code == 302
+        response = _import(client, world.factory_a.id, "lube-oil-want-expired-permit.csv")
+        assert response.status_code == 302
         [want] = _listings(session)
         assert want.accepts.split() == ["waste-lubricating-oil", "waste-sulphuric-acid"]
         page = client.get(f"/factories/listings/{want.id}").get_data(as_text=True)

@@ -290,7 +290,10 @@ def test_a_withdrawn_listing_is_not_changed_by_an_import(client, world, session)
     confirm(client, world.factory_a.id, upload(client, world.factory_a.id, "a.csv", content))
     [listing] = stored(session)
     table = _export(client, world.factory_a.id)
-    assert client.post(f"/factories/listings/{listing.id}/withdraw").status_code == 302
+    asked = client.post(f"/factories/listings/{listing.id}/withdraw")
+    assert asked.status_code == 200 and stored(session)[0].status == "active"  # asks first
+    withdrawn = client.post(f"/factories/listings/{listing.id}/withdraw", data={"confirm": "1"})
+    assert withdrawn.status_code == 302
     assert stored(session)[0].status == "withdrawn"
     table[1][table[0].index("tonnes_per_month")] = "20"
     response = upload(client, world.factory_a.id, "b.csv", _csv(table))
