@@ -231,7 +231,7 @@ def report_pdf(report: FactoryReport) -> bytes:
     story.append(p(_("Factors"), "h2"))
     rows = [[_("Material"), _("Factor"), _("kg CO2e/t"), _("Source"), _("Year")]]
     for f in report.factors:
-        rows.append([f["material_ko"] if lang == "ko" else f["material"], reports.route_name(f["route"]),
+        rows.append([f["material_ko"] if lang == "ko" else f["material"], reports.factor_name(f),
                      _n(f["kg_co2e_per_t"], 1), reports.factor_source(f, lang), f["year"] or "—"])  # fmt: skip
     if len(rows) == 1:
         rows.append([_("No factor was needed in the period."), "", "", "", ""])

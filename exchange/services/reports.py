@@ -337,7 +337,7 @@ def factory_report(
         select(Listing).where(Listing.factory_id == factory.id, Listing.kind == ListingKind.offer)
         .order_by(col(Listing.id))
     ).all()  # fmt: skip
-    used_routes: set[tuple[str, str]] = set()
+    used: list[dict] = [row for proposal, *_ in rows for row in _exchange_factors(session, proposal)]
     for listing in offers:
         changes = list(session.exec(
             select(ListingChange).where(ListingChange.listing_id == listing.id)
@@ -381,61 +381,104 @@ def factory_report(
             own = (state or {}).get("disposal_kg_co2e_per_t")
             if own is not None:
                 factor_kg = float(own)
+                used.append(_factor_row(listing.material_key, "disposal", route or "", factor_kg, "listing"))
             else:
                 factor_route, factor = route_factor(listing.material_key, route)
                 factor_kg = factor.kg_co2e_per_t if factor else 0.0
-                used_routes.add((listing.material_key, factor_route))
+                if factor is not None:
+                    used.append(_factor_row(listing.material_key, "disposal", factor_route, factor_kg,
+                                            factor.source, factor))  # fmt: skip
             month.scope3_kg += rest * factor_kg
             report.scope3_kg += rest * factor_kg
 
     report.months = list(months.values())
-    report.factors = _factors({x.material_key for x in report.lines}, used_routes)
+    report.factors = _unique(used)
     return report
 
 
-def _factors(exchanged: set[str], routes: set[tuple[str, str]]) -> list[dict]:
-    """The factors behind the report: each exchanged material's disposal and virgin-material
-    factors (what the matcher used), and each end-of-life factor the Scope 3 figure used.
-    Each {"material", "material_ko", "kind", "route", "kg_co2e_per_t", "estimate", "basis",
-    "basis_ko", "source", "source_ko", "year"} (an estimate's basis says how it was made; a
-    Korean reader gets the Korean basis only, none where the catalogue has none)."""
+def _exchange_factors(session: Session, proposal: Proposal) -> list[dict]:
+    """The two per-tonne factors an exchange's figures were computed with: the disposal factor
+    of its offer's route and the virgin-material factor of its want, as the proposal's run
+    credited them (the run's problem file, as the proposal pages show them); where that file
+    is gone or predates the record, what the run would use today (`problems.disposal_factor`
+    and the want's own figure or the catalogue's)."""
+    from exchange.services.problems import disposal_factor
+    from exchange.services.proposal_pages import factors_used
+
+    key = proposal.material_key
+    m = catalogue.load().get(key)
+    used = factors_used(session=session, proposal=proposal) or {}
+    disposal, virgin = used.get("disposal") or {}, used.get("virgin") or {}
+    if not disposal.get("source"):
+        offer = session.get(Listing, proposal.offer_id)
+        disposal = disposal_factor(offer) if offer else {}
+    if not virgin.get("source"):
+        want = session.get(Listing, proposal.want_id)
+        if want is not None and want.avoided_kg_co2e_per_t is not None:
+            virgin = {"kg_co2e_per_t": want.avoided_kg_co2e_per_t, "source": "listing"}
+        elif m is not None and m.virgin_avoided is not None:
+            virgin = {"kg_co2e_per_t": m.virgin_avoided.kg_co2e_per_t, "source": m.virgin_avoided.source}
+    out = []
+    if disposal.get("source") not in (None, "none"):
+        route = disposal.get("route") or ""
+        known = m.routes.get(route) if m else None
+        out.append(_factor_row(key, "disposal", route, disposal["kg_co2e_per_t"], disposal["source"],
+                               known, estimate=bool(disposal.get("estimate"))))  # fmt: skip
+    if virgin.get("source") not in (None, "none"):
+        out.append(_factor_row(key, "virgin", "", virgin["kg_co2e_per_t"], virgin["source"],
+                               m.virgin_avoided if m else None))  # fmt: skip
+    return out
+
+
+def _factor_row(key: str, kind: str, route: str, kg: float, source_key: str,
+                known: catalogue.Factor | None = None, estimate: bool | None = None) -> dict:
+    """One row of the factor table: {"material", "material_ko", "kind", "route",
+    "kg_co2e_per_t", "estimate", "basis", "basis_ko", "source_key", "source", "source_ko",
+    "year"}. `source_key` "listing" is a listing's own figure (no source, no year); `known`
+    is the catalogue's factor the figure came from, for its basis (taken only when it is the
+    same figure from the same source)."""
     cat = catalogue.load()
-    wanted: list[tuple[str, str, str]] = []  # (material key, kind, route)
-    for key in sorted(exchanged):
-        m = cat.get(key)
-        if m is None:
-            continue
-        route = getattr(m, "default_route", "landfill")
-        wanted += [(key, "disposal", route), (key, "virgin", "")]
-    wanted += [(key, "disposal", route) for key, route in sorted(routes)]
+    m = cat.get(key)
+    if known is not None and (known.source != source_key or abs(known.kg_co2e_per_t - float(kg)) > 1e-9):
+        known = None
+    source = {} if source_key == "listing" else cat.sources.get(source_key, {})
+    title = source.get("title", "" if source_key == "listing" else source_key)
+    return {"material": m.en if m else key, "material_ko": m.ko if m else key, "kind": kind,
+            "route": route, "kg_co2e_per_t": float(kg),
+            "estimate": bool(known.estimate if known else estimate),
+            "basis": known.basis if known else "", "basis_ko": known.basis_ko if known else "",
+            "source_key": source_key, "source": title, "source_ko": source.get("title_ko") or title,
+            "year": source.get("year")}  # fmt: skip
+
+
+def _unique(rows: list[dict]) -> list[dict]:
+    """The factor rows once each, exchanges' first, in the order the report met them."""
     out, seen = [], set()
-    for key, kind, route in wanted:
-        if (key, kind, route) in seen:
-            continue
-        seen.add((key, kind, route))
-        m = cat.get(key)
-        if m is None:
-            continue
-        factor = m.virgin_avoided if kind == "virgin" else route_factor(key, route)[1]
-        if factor is None:
-            continue
-        source = cat.sources.get(factor.source, {})
-        title = source.get("title", factor.source)
-        out.append({"material": m.en, "material_ko": m.ko, "kind": kind, "route": route,
-                    "kg_co2e_per_t": factor.kg_co2e_per_t, "estimate": factor.estimate,
-                    "basis": factor.basis, "basis_ko": getattr(factor, "basis_ko", ""),
-                    "source": title, "source_ko": source.get("title_ko") or title,
-                    "year": source.get("year")})  # fmt: skip
+    for row in rows:
+        mark = (row["material"], row["kind"], row["route"], round(row["kg_co2e_per_t"], 6), row["source_key"])
+        if mark not in seen:
+            seen.add(mark)
+            out.append(row)
     return out
 
 
 def factor_source(f: dict, locale: str) -> str:
-    """A factor's source in the reader's language, an estimate marked * with its basis."""
+    """A factor's source in the reader's language, an estimate marked * with its basis; a
+    listing's own figure says so."""
+    if f.get("source_key") == "listing":
+        return _("The listing's own figure")
     source = f["source_ko"] if locale == "ko" else f["source"]
     if not f["estimate"]:
         return source
     basis = f["basis_ko"] if locale == "ko" else f["basis"]
     return f"{source} * {basis}" if basis else f"{source} *"
+
+
+def factor_name(f: dict) -> str:
+    """What a factor-table row is the factor of: the disposal route, or the virgin material."""
+    if f["kind"] == "virgin":
+        return _("Virgin material avoided")
+    return route_name(f["route"]) if f["route"] else operation_name("other_disposal")
 
 
 def route_name(route: str) -> str:

@@ -317,3 +317,54 @@ def test_a_by_product_burnt_as_fuel_is_energy_recovery_under_gri_306_5(app, sess
                                    end=date(2026, 1, 1))  # fmt: skip
     assert r.recovery == {} and r.disposal["energy_recovery"].total == 30
     assert r.recycling_rate == 0
+
+
+def test_the_factor_table_lists_exactly_the_factors_the_figures_used(app, session, world):
+    """Each exchange's offer by its own route's factor (P2's steel slag goes to landfill, its
+    catalogue factor) or the listing's own figure (P1's gypsum, 10 kg/t), each want's
+    virgin-material factor, and the Scope 3 streams' factors (own figures 100 and 5): nothing
+    else, no default route the offers do not take."""
+    _park_of_factory_a(session, world)
+    with app.test_request_context():
+        r = reports.factory_report(session=session, factory=world.factory_a, start=date(2026, 1, 1),
+                                   end=date(2026, 3, 1))  # fmt: skip
+        rows = [(f["material"], reports.factor_name(f), f["kg_co2e_per_t"], reports.factor_source(f, "en"),
+                 f["year"]) for f in r.factors]  # fmt: skip
+    desnz = "UK DESNZ GHG conversion factors 2025 (waste disposal; material use)"
+    assert rows == [
+        ("FGD gypsum", "Landfill", 10.0, "The listing's own figure", None),
+        ("FGD gypsum", "Virgin material avoided", 88.0, f"{desnz} * proxy: plasterboard, primary production "
+                                                        "minus closed-loop, for natural gypsum", 2025),
+        ("Steelmaking slag", "Landfill", 1.26, f"{desnz} * proxy: landfill of aggregates, the nearest inert "
+                                               "category (DESNZ has no category for this stream)", 2025),
+        ("Steelmaking slag", "Virgin material avoided", 4.6, desnz, 2025),
+        ("Spent organic solvent", "Incineration", 100.0, "The listing's own figure", None),
+        ("Waste paper and cardboard", "Recycling", 5.0, "The listing's own figure", None),
+    ]  # fmt: skip
+
+
+def test_an_exchanges_factors_are_its_offers_route_and_what_its_run_credited(app, session, world):
+    """Mixed plastics going to incineration were credited the incineration factor (2,761.3,
+    IPCC 2006), not the landfill one of the material's default route; a run's problem file
+    says what it credited (here the want's own 900 kg/t), and the table says the same."""
+    a, b = world.factory_a, world.factory_b
+    offer = _offer(session, a, "mixed-plastic", 10, route="incineration", own_factor=None)
+    want = _offer(session, b, "mixed-plastic", 10, route=None, own_factor=None, kind="want")
+    p = _exchange(session, world.park, offer, want, 10, 27613, 15970, 10, [(date(2026, 1, 1), 10)])
+    session.commit()
+    with app.test_request_context():
+        r = reports.factory_report(session=session, factory=a, start=date(2026, 1, 1), end=date(2026, 1, 1))
+        rows = [(reports.factor_name(f), f["kg_co2e_per_t"], f["source_key"]) for f in r.factors]
+        assert rows == [("Incineration", 2761.3, rows[0][2]), ("Virgin material avoided", 1597.0, rows[1][2])]
+        assert "IPCC" in reports.factor_source(r.factors[0], "en")
+        run = session.get(MatchRun, p.run_id)
+        run.problem = {"sources": [{"id": f"offer-{offer.id}", "disposal_kg_co2e_per_t": 2761.3,
+                                    "disposal_route": "incineration", "disposal_factor_source": rows[0][2],
+                                    "disposal_factor_estimate": False}],
+                       "sinks": [{"id": f"want-{want.id}", "accepts": {"mixed-plastic": {
+                           "avoided_kg_co2e_per_t": 900.0, "avoided_factor_source": "listing"}}}]}  # fmt: skip
+        session.add(run)
+        session.commit()
+        r = reports.factory_report(session=session, factory=a, start=date(2026, 1, 1), end=date(2026, 1, 1))
+        assert [(reports.factor_name(f), f["kg_co2e_per_t"], reports.factor_source(f, "en"))
+                for f in r.factors][1] == ("Virgin material avoided", 900.0, "The listing's own figure")
