@@ -232,7 +232,7 @@ def report_pdf(report: FactoryReport) -> bytes:
     rows = [[_("Material"), _("Factor"), _("kg CO2e/t"), _("Source"), _("Year")]]
     for f in report.factors:
         rows.append([f["material_ko"] if lang == "ko" else f["material"], reports.factor_name(f),
-                     _n(f["kg_co2e_per_t"], 1), reports.factor_source(f, lang), f["year"] or "—"])  # fmt: skip
+                     reports.factor_figure(f["kg_co2e_per_t"]), reports.factor_source(f, lang), f["year"] or "—"])  # fmt: skip
     if len(rows) == 1:
         rows.append([_("No factor was needed in the period."), "", "", "", ""])
     story.append(_table(rows, [32, 30, 20, 82, 14], numeric=(2,)))

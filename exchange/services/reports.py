@@ -443,7 +443,7 @@ def _factor_row(key: str, kind: str, route: str, kg: float, source_key: str,
         known = None
     source = {} if source_key == "listing" else cat.sources.get(source_key, {})
     title = source.get("title", "" if source_key == "listing" else source_key)
-    return {"material": m.en if m else key, "material_ko": m.ko if m else key, "kind": kind,
+    return {"material_key": key, "material": m.en if m else key, "material_ko": m.ko if m else key, "kind": kind,
             "route": route, "kg_co2e_per_t": float(kg),
             "estimate": bool(known.estimate if known else estimate),
             "basis": known.basis if known else "", "basis_ko": known.basis_ko if known else "",
@@ -531,6 +531,20 @@ def percent(value: float) -> str:
     return f"{value:g}\u00a0%"
 
 
+def factor_text(value: float) -> str:
+    """A factor as published, for a spreadsheet: up to 3 decimals, no trailing zeros
+    ("8.98", "2761.3", "50")."""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
+
+
+def factor_figure(value: float) -> str:
+    """A factor as published, in the reader's number format: up to 3 decimals, no trailing
+    zeros ("8.98", "2,761.3", "50"); never rounded to whole or tenths as other figures are."""
+    from flask_babel import format_decimal
+
+    return format_decimal(round(float(value), 3), format="#,##0.###")
+
+
 def _r(value: float, digits: int = 3) -> float:
     return round(value + 0.0, digits)
 
@@ -539,12 +553,15 @@ def report_csv_rows(report: FactoryReport, locale: str = "en") -> list[list]:
     """Every figure of the report, one a row: section, item, operation, month, role,
     material, hazardous, value, unit (codes and English words, for spreadsheets)."""
     rows = [["factory", "period_start", "period_end", "issued", "issuer", "section", "item",
-             "month", "exchange", "role", "material", "partner_industry", "hazardous", "value", "unit"]]  # fmt: skip
+             "month", "exchange", "role", "material", "partner_industry", "hazardous", "value", "unit",
+             "source", "source_year"]]  # fmt: skip
     head = [factory_name(report.factory, locale), report.start.isoformat(), report.end.isoformat(),
             report.issued.isoformat(), park_name(report.park, locale)]  # fmt: skip
 
-    def add(section, item, value, unit, month="", exchange="", role="", material="", partner="", hazardous=""):  # fmt: skip
-        rows.append([*head, section, item, month, exchange, role, material, partner, hazardous, value, unit])
+    def add(section, item, value, unit, month="", exchange="", role="", material="", partner="", hazardous="",
+            source="", year=""):  # fmt: skip
+        rows.append([*head, section, item, month, exchange, role, material, partner, hazardous, value, unit,
+                     source, year])  # fmt: skip
 
     for key, cell in sorted(report.generated.items()):
         for hazardous, tonnes in (("yes", cell.hazardous), ("no", cell.non_hazardous)):
@@ -586,4 +603,9 @@ def report_csv_rows(report: FactoryReport, locale: str = "en") -> list[list]:
                                   ("claimed by this factory", m.claimed_kg, "kg CO2e"),
                                   ("scope 3 category 5", m.scope3_kg, "kg CO2e")):  # fmt: skip
             add("month", item, _r(value, 3 if unit == "t" else 1), unit, month=month)
+    for f in report.factors:
+        item = "virgin material avoided" if f["kind"] == "virgin" else f"disposal, {f['route'] or 'other'}"
+        source = "listing's own figure" if f.get("source_key") == "listing" else factor_source(f, "en")
+        add("factor", item, factor_text(f["kg_co2e_per_t"]), "kg CO2e/t", material=f.get("material_key", ""),
+            source=source, year=f["year"] or "")  # fmt: skip
     return rows

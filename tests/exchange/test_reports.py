@@ -368,3 +368,24 @@ def test_an_exchanges_factors_are_its_offers_route_and_what_its_run_credited(app
         r = reports.factory_report(session=session, factory=a, start=date(2026, 1, 1), end=date(2026, 1, 1))
         assert [(reports.factor_name(f), f["kg_co2e_per_t"], reports.factor_source(f, "en"))
                 for f in r.factors][1] == ("Virgin material avoided", 900.0, "The listing's own figure")
+
+
+def test_factors_print_as_published_on_the_page_pdf_and_csv(app, client, session, world):
+    """Steel slag's landfill factor is 1.26 kg/t (DESNZ): not 1 nor 1.3; 88 and 10 print with no
+    trailing zeros."""
+    _park_of_factory_a(session, world)
+    sign_in(client, world.manager_a)
+    url = f"/factories/{world.factory_a.id}/report?{PERIOD}"
+    page = client.get(url + "&lang=en").data.decode()
+    cells = re.findall(r'<td class="num">([^<]*)</td><td class="small">', page)
+    assert cells == ["10", "88", "1.26", "4.6", "100", "5"]
+    flat = re.sub(r"\s+", " ", _text(_pdf(client, world.factory_a, "en")))
+    assert " 1.26 " in flat and " 4.6 " in flat and " 88 " in flat and "1.3 " not in flat
+    rows = list(csv.DictReader(io.StringIO(client.get(url + "&format=csv").data.decode("utf-8-sig"))))
+    factors = [(r["item"], r["material"], r["value"], r["source"], r["source_year"])
+               for r in rows if r["section"] == "factor"]  # fmt: skip
+    assert [x[:3] for x in factors] == [
+        ("disposal, landfill", "fgd-gypsum", "10"), ("virgin material avoided", "fgd-gypsum", "88"),
+        ("disposal, landfill", "steel-slag", "1.26"), ("virgin material avoided", "steel-slag", "4.6"),
+        ("disposal, incineration", "spent-solvent", "100"), ("disposal, recycling", "waste-paper-cardboard", "5")]
+    assert factors[0][3:] == ("listing's own figure", "") and factors[2][4] == "2025"
