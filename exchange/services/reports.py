@@ -134,6 +134,18 @@ class Month:
     net_kg: float = 0.0  # the whole exchanges' net saving
     claimed_kg: float = 0.0  # this factory's part of it
     scope3_kg: float = 0.0
+    incomplete: bool = False  # the month has not ended yet: its deliveries are not all recorded
+
+
+def month_label(month: Month) -> str:
+    """"2026-12", marked when the month is still running."""
+    text = f"{month.month:%Y-%m}"
+    return _("%(month)s (incomplete)", month=text) if month.incomplete else text
+
+
+def incomplete_note() -> str:
+    return _("A month marked incomplete has not ended yet in the park's calendar: its deliveries "
+             "are not all recorded, so more of its waste shows as directed to disposal than will.")
 
 
 @dataclass
@@ -283,7 +295,8 @@ def factory_report(
     share = DEFAULT_SUPPLIER_SHARE if share is None else float(share)
     report = FactoryReport(factory=factory, park=park, start=start, end=end,
                            issued=park_calendar.park_today(park, now), supplier_share=share)  # fmt: skip
-    months = {m: Month(month=m) for m in _months(start, end)}
+    this_month = park_calendar.month_start(report.issued)
+    months = {m: Month(month=m, incomplete=m >= this_month) for m in _months(start, end)}
     cat = catalogue.load()
 
     # the exchanges, with their deliveries in the period
@@ -603,6 +616,8 @@ def report_csv_rows(report: FactoryReport, locale: str = "en") -> list[list]:
                                   ("claimed by this factory", m.claimed_kg, "kg CO2e"),
                                   ("scope 3 category 5", m.scope3_kg, "kg CO2e")):  # fmt: skip
             add("month", item, _r(value, 3 if unit == "t" else 1), unit, month=month)
+        if m.incomplete:
+            add("month", "incomplete (not ended yet)", "yes", "", month=month)
     for f in report.factors:
         item = "virgin material avoided" if f["kind"] == "virgin" else f"disposal, {f['route'] or 'other'}"
         source = "listing's own figure" if f.get("source_key") == "listing" else factor_source(f, "en")

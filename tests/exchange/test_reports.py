@@ -13,6 +13,7 @@ import subprocess
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -389,3 +390,33 @@ def test_factors_print_as_published_on_the_page_pdf_and_csv(app, client, session
         ("disposal, landfill", "steel-slag", "1.26"), ("virgin material avoided", "steel-slag", "4.6"),
         ("disposal, incineration", "spent-solvent", "100"), ("disposal, recycling", "waste-paper-cardboard", "5")]
     assert factors[0][3:] == ("listing's own figure", "") and factors[2][4] == "2025"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_period_may_not_end_after_this_month_in_the_parks_calendar(app, client, session, world, lang):
+    """At 00:30 on 1 December 2026 in Seoul (30 November 15:30 UTC) December has begun: a report
+    may end in it, marked incomplete (a server in UTC would still say November); one that
+    ends in January 2027 or 2030 is refused, naming the month typed, the form kept."""
+    _park_of_factory_a(session, world)
+    sign_in(client, world.manager_a)
+    url = f"/factories/{world.factory_a.id}/report"
+    with time_machine.travel("2026-11-30T15:30:00Z", tick=False):
+        for query, typed in (("from=2020-01&to=2030-12", "2030-12"), ("from=2027-01&to=2026-06", "2027-01")):
+            for fmt in ("", "&format=pdf", "&format=csv"):
+                response = client.get(f"{url}?{query}{fmt}&lang={lang}")
+                assert response.status_code == 400 and response.mimetype == "text/html"
+            page = response.data.decode()
+            assert typed in page and ("has not begun" if lang == "en" else "시작되지 않은") in page
+            assert f'name="from" value="{query[5:12]}"' in page and "Issued on" not in page
+        ok = client.get(f"{url}?from=2026-11&to=2026-12&lang={lang}")
+        assert ok.status_code == 200
+        page = ok.data.decode()
+        label = "2026-12 (incomplete)" if lang == "en" else "2026-12 (미완료)"
+        assert label in page and "2026-11 (" not in page
+        assert "2026-12-01" in page  # issued on, in Seoul
+        flat = re.sub(r"\s+", " ", _text(PdfReader(io.BytesIO(
+            client.get(f"{url}?from=2026-11&to=2026-12&format=pdf&lang={lang}").data))))  # fmt: skip
+        assert f"{label} 130.000" in flat
+        rows = list(csv.DictReader(io.StringIO(client.get(f"{url}?from=2026-11&to=2026-12&format=csv").data
+                                               .decode("utf-8-sig"))))  # fmt: skip
+        assert [(r["month"], r["value"]) for r in rows if r["item"].startswith("incomplete")] == [("2026-12", "yes")]
