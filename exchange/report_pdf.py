@@ -221,9 +221,11 @@ def report_pdf(report: FactoryReport) -> bytes:
     rows = [[_("Month"), _("Generated, t"), _("Diverted, t"), _("To disposal, t"), _("Received, t"),
              _("Net avoided, kg CO2e"), _("Claimed, kg CO2e"), _("Scope 3 cat. 5, kg CO2e")]]  # fmt: skip
     for m in report.months:
-        rows.append([f"{m.month:%Y-%m}", _n(m.generated, 3), _n(m.diverted, 3), _n(m.disposed, 3),
+        rows.append([reports.month_label(m), _n(m.generated, 3), _n(m.diverted, 3), _n(m.disposed, 3),
                      _n(m.received, 3), _n(m.net_kg, 0), _n(m.claimed_kg, 0), _n(m.scope3_kg, 0)])  # fmt: skip
-    story.append(_table(rows, [18, 22, 22, 22, 22, 24, 24, 24], numeric=(1, 2, 3, 4, 5, 6, 7)))
+    story.append(_table(rows, [24, 21, 21, 21, 21, 22, 22, 26], numeric=(1, 2, 3, 4, 5, 6, 7)))
+    if any(m.incomplete for m in report.months):
+        story.append(p(reports.incomplete_note(), "small"))
 
     # method and factors
     story.append(p(_("Method"), "h2"))
@@ -231,8 +233,8 @@ def report_pdf(report: FactoryReport) -> bytes:
     story.append(p(_("Factors"), "h2"))
     rows = [[_("Material"), _("Factor"), _("kg CO2e/t"), _("Source"), _("Year")]]
     for f in report.factors:
-        rows.append([f["material_ko"] if lang == "ko" else f["material"], reports.route_name(f["route"]),
-                     _n(f["kg_co2e_per_t"], 1), reports.factor_source(f, lang), f["year"] or "—"])  # fmt: skip
+        rows.append([f["material_ko"] if lang == "ko" else f["material"], reports.factor_name(f),
+                     reports.factor_figure(f["kg_co2e_per_t"]), reports.factor_source(f, lang), f["year"] or "—"])  # fmt: skip
     if len(rows) == 1:
         rows.append([_("No factor was needed in the period."), "", "", "", ""])
     story.append(_table(rows, [32, 30, 20, 82, 14], numeric=(2,)))

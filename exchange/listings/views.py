@@ -428,20 +428,33 @@ def esg_report(factory_id: int):
     except ValueError:
         flash(_("Give the period as months, YYYY-MM."), "error")
         return redirect(url_for("listings.esg_report", factory_id=fac.id))
+    typed = {start: request.args.get("from") or f"{start:%Y-%m}", end: request.args.get("to") or f"{end:%Y-%m}"}
     if start > end:
         start, end = end, start
+    park = s.get(Park, fac.park_id)
+    this_month = park_today(park).replace(day=1)
+    locale = str(get_locale() or "ko")
+    if end > this_month:
+        # a month that has not begun has nothing recorded: a report for it would be made up
+        message = _("The period cannot end in %(month)s: that month has not begun in the park's calendar "
+                    "(this month is %(now)s). Choose a period that ends by this month.",
+                    month=typed[end], now=f"{this_month:%Y-%m}")  # fmt: skip
+        return render_template("listings/report.html", factory=fac, report=None, reports=reports,
+                               error=message, form_from=request.args.get("from", ""),
+                               form_to=request.args.get("to", ""),
+                               factory_name=reports.factory_name(fac, locale)), 400  # fmt: skip
     report = reports.factory_report(session=s, factory=fac, start=start, end=end)
     stem = f"esg-{fac.slug}-{start:%Y%m}-{end:%Y%m}"
     if request.args.get("format") == "pdf":
         return Response(report_pdf(report), mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{stem}.pdf"'})  # fmt: skip
-    locale = str(get_locale() or "ko")
     if request.args.get("format") == "csv":
         return _sheet_response(reports.report_csv_rows(report, locale), stem, "csv")
     return render_template("listings/report.html", factory=fac, report=report, reports=reports,
                            factory_name=reports.factory_name(fac, locale),
                            issuer=reports.park_name(report.park, locale),
-                           method=reports.method_text(report), catalogue=catalogue.load())  # fmt: skip
+                           method=reports.method_text(report), catalogue=catalogue.load(),
+                           form_from=f"{start:%Y-%m}", form_to=f"{end:%Y-%m}")  # fmt: skip
 
 
 def _drafts():

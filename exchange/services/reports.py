@@ -134,6 +134,18 @@ class Month:
     net_kg: float = 0.0  # the whole exchanges' net saving
     claimed_kg: float = 0.0  # this factory's part of it
     scope3_kg: float = 0.0
+    incomplete: bool = False  # the month has not ended yet: its deliveries are not all recorded
+
+
+def month_label(month: Month) -> str:
+    """"2026-12", marked when the month is still running."""
+    text = f"{month.month:%Y-%m}"
+    return _("%(month)s (incomplete)", month=text) if month.incomplete else text
+
+
+def incomplete_note() -> str:
+    return _("A month marked incomplete has not ended yet in the park's calendar: its deliveries "
+             "are not all recorded, so more of its waste shows as directed to disposal than will.")
 
 
 @dataclass
@@ -283,7 +295,8 @@ def factory_report(
     share = DEFAULT_SUPPLIER_SHARE if share is None else float(share)
     report = FactoryReport(factory=factory, park=park, start=start, end=end,
                            issued=park_calendar.park_today(park, now), supplier_share=share)  # fmt: skip
-    months = {m: Month(month=m) for m in _months(start, end)}
+    this_month = park_calendar.month_start(report.issued)
+    months = {m: Month(month=m, incomplete=m >= this_month) for m in _months(start, end)}
     cat = catalogue.load()
 
     # the exchanges, with their deliveries in the period
@@ -337,7 +350,7 @@ def factory_report(
         select(Listing).where(Listing.factory_id == factory.id, Listing.kind == ListingKind.offer)
         .order_by(col(Listing.id))
     ).all()  # fmt: skip
-    used_routes: set[tuple[str, str]] = set()
+    used: list[dict] = [row for proposal, *_ in rows for row in _exchange_factors(session, proposal)]
     for listing in offers:
         changes = list(session.exec(
             select(ListingChange).where(ListingChange.listing_id == listing.id)
@@ -381,61 +394,104 @@ def factory_report(
             own = (state or {}).get("disposal_kg_co2e_per_t")
             if own is not None:
                 factor_kg = float(own)
+                used.append(_factor_row(listing.material_key, "disposal", route or "", factor_kg, "listing"))
             else:
                 factor_route, factor = route_factor(listing.material_key, route)
                 factor_kg = factor.kg_co2e_per_t if factor else 0.0
-                used_routes.add((listing.material_key, factor_route))
+                if factor is not None:
+                    used.append(_factor_row(listing.material_key, "disposal", factor_route, factor_kg,
+                                            factor.source, factor))  # fmt: skip
             month.scope3_kg += rest * factor_kg
             report.scope3_kg += rest * factor_kg
 
     report.months = list(months.values())
-    report.factors = _factors({x.material_key for x in report.lines}, used_routes)
+    report.factors = _unique(used)
     return report
 
 
-def _factors(exchanged: set[str], routes: set[tuple[str, str]]) -> list[dict]:
-    """The factors behind the report: each exchanged material's disposal and virgin-material
-    factors (what the matcher used), and each end-of-life factor the Scope 3 figure used.
-    Each {"material", "material_ko", "kind", "route", "kg_co2e_per_t", "estimate", "basis",
-    "basis_ko", "source", "source_ko", "year"} (an estimate's basis says how it was made; a
-    Korean reader gets the Korean basis only, none where the catalogue has none)."""
+def _exchange_factors(session: Session, proposal: Proposal) -> list[dict]:
+    """The two per-tonne factors an exchange's figures were computed with: the disposal factor
+    of its offer's route and the virgin-material factor of its want, as the proposal's run
+    credited them (the run's problem file, as the proposal pages show them); where that file
+    is gone or predates the record, what the run would use today (`problems.disposal_factor`
+    and the want's own figure or the catalogue's)."""
+    from exchange.services.problems import disposal_factor
+    from exchange.services.proposal_pages import factors_used
+
+    key = proposal.material_key
+    m = catalogue.load().get(key)
+    used = factors_used(session=session, proposal=proposal) or {}
+    disposal, virgin = used.get("disposal") or {}, used.get("virgin") or {}
+    if not disposal.get("source"):
+        offer = session.get(Listing, proposal.offer_id)
+        disposal = disposal_factor(offer) if offer else {}
+    if not virgin.get("source"):
+        want = session.get(Listing, proposal.want_id)
+        if want is not None and want.avoided_kg_co2e_per_t is not None:
+            virgin = {"kg_co2e_per_t": want.avoided_kg_co2e_per_t, "source": "listing"}
+        elif m is not None and m.virgin_avoided is not None:
+            virgin = {"kg_co2e_per_t": m.virgin_avoided.kg_co2e_per_t, "source": m.virgin_avoided.source}
+    out = []
+    if disposal.get("source") not in (None, "none"):
+        route = disposal.get("route") or ""
+        known = m.routes.get(route) if m else None
+        out.append(_factor_row(key, "disposal", route, disposal["kg_co2e_per_t"], disposal["source"],
+                               known, estimate=bool(disposal.get("estimate"))))  # fmt: skip
+    if virgin.get("source") not in (None, "none"):
+        out.append(_factor_row(key, "virgin", "", virgin["kg_co2e_per_t"], virgin["source"],
+                               m.virgin_avoided if m else None))  # fmt: skip
+    return out
+
+
+def _factor_row(key: str, kind: str, route: str, kg: float, source_key: str,
+                known: catalogue.Factor | None = None, estimate: bool | None = None) -> dict:
+    """One row of the factor table: {"material", "material_ko", "kind", "route",
+    "kg_co2e_per_t", "estimate", "basis", "basis_ko", "source_key", "source", "source_ko",
+    "year"}. `source_key` "listing" is a listing's own figure (no source, no year); `known`
+    is the catalogue's factor the figure came from, for its basis (taken only when it is the
+    same figure from the same source)."""
     cat = catalogue.load()
-    wanted: list[tuple[str, str, str]] = []  # (material key, kind, route)
-    for key in sorted(exchanged):
-        m = cat.get(key)
-        if m is None:
-            continue
-        route = getattr(m, "default_route", "landfill")
-        wanted += [(key, "disposal", route), (key, "virgin", "")]
-    wanted += [(key, "disposal", route) for key, route in sorted(routes)]
+    m = cat.get(key)
+    if known is not None and (known.source != source_key or abs(known.kg_co2e_per_t - float(kg)) > 1e-9):
+        known = None
+    source = {} if source_key == "listing" else cat.sources.get(source_key, {})
+    title = source.get("title", "" if source_key == "listing" else source_key)
+    return {"material_key": key, "material": m.en if m else key, "material_ko": m.ko if m else key, "kind": kind,
+            "route": route, "kg_co2e_per_t": float(kg),
+            "estimate": bool(known.estimate if known else estimate),
+            "basis": known.basis if known else "", "basis_ko": known.basis_ko if known else "",
+            "source_key": source_key, "source": title, "source_ko": source.get("title_ko") or title,
+            "year": source.get("year")}  # fmt: skip
+
+
+def _unique(rows: list[dict]) -> list[dict]:
+    """The factor rows once each, exchanges' first, in the order the report met them."""
     out, seen = [], set()
-    for key, kind, route in wanted:
-        if (key, kind, route) in seen:
-            continue
-        seen.add((key, kind, route))
-        m = cat.get(key)
-        if m is None:
-            continue
-        factor = m.virgin_avoided if kind == "virgin" else route_factor(key, route)[1]
-        if factor is None:
-            continue
-        source = cat.sources.get(factor.source, {})
-        title = source.get("title", factor.source)
-        out.append({"material": m.en, "material_ko": m.ko, "kind": kind, "route": route,
-                    "kg_co2e_per_t": factor.kg_co2e_per_t, "estimate": factor.estimate,
-                    "basis": factor.basis, "basis_ko": getattr(factor, "basis_ko", ""),
-                    "source": title, "source_ko": source.get("title_ko") or title,
-                    "year": source.get("year")})  # fmt: skip
+    for row in rows:
+        mark = (row["material"], row["kind"], row["route"], round(row["kg_co2e_per_t"], 6), row["source_key"])
+        if mark not in seen:
+            seen.add(mark)
+            out.append(row)
     return out
 
 
 def factor_source(f: dict, locale: str) -> str:
-    """A factor's source in the reader's language, an estimate marked * with its basis."""
+    """A factor's source in the reader's language, an estimate marked * with its basis; a
+    listing's own figure says so."""
+    if f.get("source_key") == "listing":
+        return _("The listing's own figure")
     source = f["source_ko"] if locale == "ko" else f["source"]
     if not f["estimate"]:
         return source
     basis = f["basis_ko"] if locale == "ko" else f["basis"]
     return f"{source} * {basis}" if basis else f"{source} *"
+
+
+def factor_name(f: dict) -> str:
+    """What a factor-table row is the factor of: the disposal route, or the virgin material."""
+    if f["kind"] == "virgin":
+        return _("Virgin material avoided")
+    return route_name(f["route"]) if f["route"] else operation_name("other_disposal")
 
 
 def route_name(route: str) -> str:
@@ -488,6 +544,20 @@ def percent(value: float) -> str:
     return f"{value:g}\u00a0%"
 
 
+def factor_text(value: float) -> str:
+    """A factor as published, for a spreadsheet: up to 3 decimals, no trailing zeros
+    ("8.98", "2761.3", "50")."""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
+
+
+def factor_figure(value: float) -> str:
+    """A factor as published, in the reader's number format: up to 3 decimals, no trailing
+    zeros ("8.98", "2,761.3", "50"); never rounded to whole or tenths as other figures are."""
+    from flask_babel import format_decimal
+
+    return format_decimal(round(float(value), 3), format="#,##0.###")
+
+
 def _r(value: float, digits: int = 3) -> float:
     return round(value + 0.0, digits)
 
@@ -496,12 +566,15 @@ def report_csv_rows(report: FactoryReport, locale: str = "en") -> list[list]:
     """Every figure of the report, one a row: section, item, operation, month, role,
     material, hazardous, value, unit (codes and English words, for spreadsheets)."""
     rows = [["factory", "period_start", "period_end", "issued", "issuer", "section", "item",
-             "month", "exchange", "role", "material", "partner_industry", "hazardous", "value", "unit"]]  # fmt: skip
+             "month", "exchange", "role", "material", "partner_industry", "hazardous", "value", "unit",
+             "source", "source_year"]]  # fmt: skip
     head = [factory_name(report.factory, locale), report.start.isoformat(), report.end.isoformat(),
             report.issued.isoformat(), park_name(report.park, locale)]  # fmt: skip
 
-    def add(section, item, value, unit, month="", exchange="", role="", material="", partner="", hazardous=""):  # fmt: skip
-        rows.append([*head, section, item, month, exchange, role, material, partner, hazardous, value, unit])
+    def add(section, item, value, unit, month="", exchange="", role="", material="", partner="", hazardous="",
+            source="", year=""):  # fmt: skip
+        rows.append([*head, section, item, month, exchange, role, material, partner, hazardous, value, unit,
+                     source, year])  # fmt: skip
 
     for key, cell in sorted(report.generated.items()):
         for hazardous, tonnes in (("yes", cell.hazardous), ("no", cell.non_hazardous)):
@@ -543,4 +616,11 @@ def report_csv_rows(report: FactoryReport, locale: str = "en") -> list[list]:
                                   ("claimed by this factory", m.claimed_kg, "kg CO2e"),
                                   ("scope 3 category 5", m.scope3_kg, "kg CO2e")):  # fmt: skip
             add("month", item, _r(value, 3 if unit == "t" else 1), unit, month=month)
+        if m.incomplete:
+            add("month", "incomplete (not ended yet)", "yes", "", month=month)
+    for f in report.factors:
+        item = "virgin material avoided" if f["kind"] == "virgin" else f"disposal, {f['route'] or 'other'}"
+        source = "listing's own figure" if f.get("source_key") == "listing" else factor_source(f, "en")
+        add("factor", item, factor_text(f["kg_co2e_per_t"]), "kg CO2e/t", material=f.get("material_key", ""),
+            source=source, year=f["year"] or "")  # fmt: skip
     return rows

@@ -13,6 +13,7 @@ import subprocess
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -317,3 +318,105 @@ def test_a_by_product_burnt_as_fuel_is_energy_recovery_under_gri_306_5(app, sess
                                    end=date(2026, 1, 1))  # fmt: skip
     assert r.recovery == {} and r.disposal["energy_recovery"].total == 30
     assert r.recycling_rate == 0
+
+
+def test_the_factor_table_lists_exactly_the_factors_the_figures_used(app, session, world):
+    """Each exchange's offer by its own route's factor (P2's steel slag goes to landfill, its
+    catalogue factor) or the listing's own figure (P1's gypsum, 10 kg/t), each want's
+    virgin-material factor, and the Scope 3 streams' factors (own figures 100 and 5): nothing
+    else, no default route the offers do not take."""
+    _park_of_factory_a(session, world)
+    with app.test_request_context():
+        r = reports.factory_report(session=session, factory=world.factory_a, start=date(2026, 1, 1),
+                                   end=date(2026, 3, 1))  # fmt: skip
+        rows = [(f["material"], reports.factor_name(f), f["kg_co2e_per_t"], reports.factor_source(f, "en"),
+                 f["year"]) for f in r.factors]  # fmt: skip
+    desnz = "UK DESNZ GHG conversion factors 2025 (waste disposal; material use)"
+    assert rows == [
+        ("FGD gypsum", "Landfill", 10.0, "The listing's own figure", None),
+        ("FGD gypsum", "Virgin material avoided", 88.0, f"{desnz} * proxy: plasterboard, primary production "
+                                                        "minus closed-loop, for natural gypsum", 2025),
+        ("Steelmaking slag", "Landfill", 1.26, f"{desnz} * proxy: landfill of aggregates, the nearest inert "
+                                               "category (DESNZ has no category for this stream)", 2025),
+        ("Steelmaking slag", "Virgin material avoided", 4.6, desnz, 2025),
+        ("Spent organic solvent", "Incineration", 100.0, "The listing's own figure", None),
+        ("Waste paper and cardboard", "Recycling", 5.0, "The listing's own figure", None),
+    ]  # fmt: skip
+
+
+def test_an_exchanges_factors_are_its_offers_route_and_what_its_run_credited(app, session, world):
+    """Mixed plastics going to incineration were credited the incineration factor (2,761.3,
+    IPCC 2006), not the landfill one of the material's default route; a run's problem file
+    says what it credited (here the want's own 900 kg/t), and the table says the same."""
+    a, b = world.factory_a, world.factory_b
+    offer = _offer(session, a, "mixed-plastic", 10, route="incineration", own_factor=None)
+    want = _offer(session, b, "mixed-plastic", 10, route=None, own_factor=None, kind="want")
+    p = _exchange(session, world.park, offer, want, 10, 27613, 15970, 10, [(date(2026, 1, 1), 10)])
+    session.commit()
+    with app.test_request_context():
+        r = reports.factory_report(session=session, factory=a, start=date(2026, 1, 1), end=date(2026, 1, 1))
+        rows = [(reports.factor_name(f), f["kg_co2e_per_t"], f["source_key"]) for f in r.factors]
+        assert rows == [("Incineration", 2761.3, rows[0][2]), ("Virgin material avoided", 1597.0, rows[1][2])]
+        assert "IPCC" in reports.factor_source(r.factors[0], "en")
+        run = session.get(MatchRun, p.run_id)
+        run.problem = {"sources": [{"id": f"offer-{offer.id}", "disposal_kg_co2e_per_t": 2761.3,
+                                    "disposal_route": "incineration", "disposal_factor_source": rows[0][2],
+                                    "disposal_factor_estimate": False}],
+                       "sinks": [{"id": f"want-{want.id}", "accepts": {"mixed-plastic": {
+                           "avoided_kg_co2e_per_t": 900.0, "avoided_factor_source": "listing"}}}]}  # fmt: skip
+        session.add(run)
+        session.commit()
+        r = reports.factory_report(session=session, factory=a, start=date(2026, 1, 1), end=date(2026, 1, 1))
+        assert [(reports.factor_name(f), f["kg_co2e_per_t"], reports.factor_source(f, "en"))
+                for f in r.factors][1] == ("Virgin material avoided", 900.0, "The listing's own figure")
+
+
+def test_factors_print_as_published_on_the_page_pdf_and_csv(app, client, session, world):
+    """Steel slag's landfill factor is 1.26 kg/t (DESNZ): not 1 nor 1.3; 88 and 10 print with no
+    trailing zeros."""
+    _park_of_factory_a(session, world)
+    sign_in(client, world.manager_a)
+    url = f"/factories/{world.factory_a.id}/report?{PERIOD}"
+    page = client.get(url + "&lang=en").data.decode()
+    cells = re.findall(r'<td class="num">([^<]*)</td><td class="small">', page)
+    assert cells == ["10", "88", "1.26", "4.6", "100", "5"]
+    flat = re.sub(r"\s+", " ", _text(_pdf(client, world.factory_a, "en")))
+    assert " 1.26 " in flat and " 4.6 " in flat and " 88 " in flat and "1.3 " not in flat
+    rows = list(csv.DictReader(io.StringIO(client.get(url + "&format=csv").data.decode("utf-8-sig"))))
+    factors = [(r["item"], r["material"], r["value"], r["source"], r["source_year"])
+               for r in rows if r["section"] == "factor"]  # fmt: skip
+    assert [x[:3] for x in factors] == [
+        ("disposal, landfill", "fgd-gypsum", "10"), ("virgin material avoided", "fgd-gypsum", "88"),
+        ("disposal, landfill", "steel-slag", "1.26"), ("virgin material avoided", "steel-slag", "4.6"),
+        ("disposal, incineration", "spent-solvent", "100"), ("disposal, recycling", "waste-paper-cardboard", "5")]
+    assert factors[0][3:] == ("listing's own figure", "") and factors[2][4] == "2025"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_period_may_not_end_after_this_month_in_the_parks_calendar(app, client, session, world, lang):
+    """At 00:30 on 1 December 2026 in Seoul (30 November 15:30 UTC) December has begun: a report
+    may end in it, marked incomplete (a server in UTC would still say November); one that
+    ends in January 2027 or 2030 is refused, naming the month typed, the form kept."""
+    _park_of_factory_a(session, world)
+    sign_in(client, world.manager_a)
+    url = f"/factories/{world.factory_a.id}/report"
+    with time_machine.travel("2026-11-30T15:30:00Z", tick=False):
+        for query, typed in (("from=2020-01&to=2030-12", "2030-12"), ("from=2027-01&to=2026-06", "2027-01")):
+            for fmt in ("", "&format=pdf", "&format=csv"):
+                response = client.get(f"{url}?{query}{fmt}&lang={lang}")
+                assert response.status_code == 400 and response.mimetype == "text/html"
+            page = response.data.decode()
+            assert typed in page and ("has not begun" if lang == "en" else "시작되지 않은") in page
+            assert f'name="from" value="{query[5:12]}"' in page and "Issued on" not in page
+        ok = client.get(f"{url}?from=2026-11&to=2026-12&lang={lang}")
+        assert ok.status_code == 200
+        page = ok.data.decode()
+        label = "2026-12 (incomplete)" if lang == "en" else "2026-12 (미완료)"
+        assert label in page and "2026-11 (" not in page
+        assert "2026-12-01" in page  # issued on, in Seoul
+        flat = re.sub(r"\s+", " ", _text(PdfReader(io.BytesIO(
+            client.get(f"{url}?from=2026-11&to=2026-12&format=pdf&lang={lang}").data))))  # fmt: skip
+        assert f"{label} 130.000" in flat
+        rows = list(csv.DictReader(io.StringIO(client.get(f"{url}?from=2026-11&to=2026-12&format=csv").data
+                                               .decode("utf-8-sig"))))  # fmt: skip
+        assert [(r["month"], r["value"]) for r in rows if r["item"].startswith("incomplete")] == [("2026-12", "yes")]
