@@ -24,12 +24,12 @@ def _journeys_without_chromium(ci: str | None) -> subprocess.CompletedProcess:
 def test_without_ci_the_journeys_are_skipped():
     result = _journeys_without_chromium(ci=None)
     assert result.returncode == 0, result.stdout
-    assert "4 skipped" in result.stdout
+    assert "6 skipped" in result.stdout
     assert "no /nonexistent/chromium (apt-get install chromium); CI is unset" in result.stdout
 
 
 def test_in_ci_a_missing_browser_fails_the_run():
     result = _journeys_without_chromium(ci="true")  # as CI sets it
     assert result.returncode == 1, result.stdout
-    assert "4 errors" in result.stdout
+    assert "6 errors" in result.stdout
     assert "CI is set but /nonexistent/chromium is missing" in result.stdout

@@ -185,12 +185,13 @@ def test_the_public_page_shows_the_new_exchanges(person, shoot, live_app: LiveAp
     expect(page.locator("h1")).to_have_text("시험 산단")
     expect(figure(page, "진행 중인 교환")).to_have_text("2")
     expect(figure(page, "참여 공장")).to_have_text("3")
-    # every tonne is the energy plant's (it did not agree to publish them), and the one
-    # delivery is one exchange's: the figures say they are withheld, in the reader's language
+    # every agreed tonne is the energy plant's (it did not agree to publish them): withheld,
+    # in the reader's language; the one delivery is this month's, which has not closed, so
+    # nothing delivered is published yet
     expect(page.locator("main")).to_contain_text("진행 중인 교환의 월 합의량은 비공개입니다.")
     expect(figure(page, "승인됨, 공장 응답 대기 중")).to_have_text("0")
-    expect(figure(page, "시작 이후 운송량")).to_have_text("비공개")
-    expect(figure(page, "시작 이후 회피량")).to_have_text("비공개")
+    expect(figure(page, "시작 이후 운송량")).to_have_text("0 t")
+    expect(figure(page, "시작 이후 회피량")).to_have_text("0 t CO2e")
     shoot(page, "ko-park")
 
     page.goto(f"{live_app.base_url}/parks/e2e-park?lang=en")
@@ -200,7 +201,7 @@ def test_the_public_page_shows_the_new_exchanges(person, shoot, live_app: LiveAp
     expect(page.locator("main")).to_contain_text(
         "What running exchanges are agreed for a month is withheld."
     )
-    expect(figure(page, "delivered since the start")).to_have_text("suppressed")
+    expect(figure(page, "delivered since the start")).to_have_text("0 t")
     shoot(page, "en-park")
 
 

@@ -38,6 +38,9 @@ def test_a_rejected_pair_is_shown_as_rejected_naming_the_partner(person, shoot):
     expect(rows).to_have_count(2)
     for n in range(2):
         rows.nth(n).get_by_role("button", name="반려", exact=True).click()
+        # a reject asks first: for a while, or for ever
+        page.get_by_label("다시 제안하지 않음(코디네이터가 해제할 때까지)").check()
+        page.get_by_role("button", name="예, 거절합니다").click()
         expect(rows.nth(n).locator(".badge").first).to_have_text("반려됨")
 
     _run(page)
