@@ -42,7 +42,12 @@ def save_draft(*, folder: str | Path, factory_id: int, user_id: int, read: ReadS
     body = {"factory_id": factory_id, "user_id": user_id, "filename": filename,
             "encoding": read.encoding, "notes": read.notes,
             "rows": [{k: _plain(v) for k, v in row.items()} for row in read.rows]}  # fmt: skip
-    _path(folder, token).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    path = _path(folder, token)
+    try:
+        path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    except BaseException:  # a full disk: no half-written draft left behind
+        path.unlink(missing_ok=True)
+        raise
     return token
 
 

@@ -1,9 +1,11 @@
 """A gunicorn worker killed (SIGKILL) in the middle of a sheet import.
 
-The import is a real slow request: thousands of rows, checked and then written in one
-transaction. The worker that holds the client's connection is found through /proc and
-killed while it writes. The client gets an error, the master starts a new worker, the next
-requests succeed, and the database holds all of the sheet's listings or none of them.
+The import has two steps: the upload reads and checks the sheet and shows a preview (nothing
+saved), and the confirmation checks the kept rows again and writes them in one transaction.
+The confirmation is the real slow request that writes: thousands of rows. The worker that
+holds the client's connection is found through /proc and killed while it works. The client
+gets an error, the master starts a new worker, the next requests succeed, the database holds
+all of the sheet's listings or none of them, and the same confirmation then imports them.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import http.client
 import io
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from tests.faults.conftest import count, demo_database, manager, sqlite_file
-from tests.faults.servers import kill
+from tests.faults.servers import form_fields, kill
 
 ROWS = 3000
 LISTINGS = "SELECT count(*) FROM listing"
@@ -49,19 +52,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks
 
 
-def start_upload(server, person, content: bytes) -> http.client.HTTPConnection:
-    """Send the import form; the answer is read later (or never, when the worker dies)."""
-    factory_id = 1
-    token = person.csrf_token(f"/factories/{factory_id}/import")
-    boundary = "faultsboundary"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="sheet"; filename="big.csv"\r\n'
-            f"Content-Type: text/csv\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
+def preview(person, content: bytes) -> list[tuple[str, str]]:
+    """Upload the sheet: a preview, nothing saved; the fields of its confirmation form."""
+    reply = person.upload("/factories/1/import", {"csrf_token": person.csrf_token(
+        "/factories/1/import")}, "sheet", "big.csv", content)  # fmt: skip
+    assert reply.status == 200, reply.text[:500]
+    fields = form_fields(reply.text, "/factories/1/import/confirm")
+    assert {name for name, _v in fields} >= {"csrf_token", "token"}, reply.text[:2000]
+    return fields
+
+
+def start_confirm(server, person, fields: list[tuple[str, str]]) -> http.client.HTTPConnection:
+    """Send the preview's confirmation; the answer is read later (or never, when the worker
+    dies)."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     conn.connect()
-    conn.request("POST", f"/factories/{factory_id}/import", body=body, headers={
+    conn.request("POST", "/factories/1/import/confirm", body=urlencode(fields).encode(), headers={
         "Cookie": person.cookie_header(),
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Content-Type": "application/x-www-form-urlencoded",
     })  # fmt: skip
     return conn
 
@@ -72,13 +80,14 @@ def test_a_worker_killed_mid_import_leaves_all_or_nothing(tmp_path, serve):
     before = count(url, LISTINGS)
     server = serve(url)
     person = manager(server)
-    content = sheet(ROWS, "killed")
+    fields = preview(person, sheet(ROWS, "killed"))
+    assert count(url, LISTINGS) == before, "the preview saved something"
 
-    conn = start_upload(server, person, content)
+    conn = start_confirm(server, person, fields)
     deadline = time.monotonic() + 10
     while (victim := worker_serving(conn.sock.getsockname()[1], server.port,
                                     server.worker_pids())) is None:  # fmt: skip
-        assert time.monotonic() < deadline, "no worker took the upload's connection"
+        assert time.monotonic() < deadline, "no worker took the confirmation's connection"
         time.sleep(0.02)
     started = cpu_seconds(victim)
     while cpu_seconds(victim) - started < 0.5:  # well into checking and writing the rows
@@ -102,9 +111,9 @@ def test_a_worker_killed_mid_import_leaves_all_or_nothing(tmp_path, serve):
 
     for _ in range(4):  # both workers answer (sync workers take turns)
         assert person.get("/factories/1").status == 200
-    reply = person.upload("/factories/1/import", {"csrf_token": person.csrf_token(
-        "/factories/1/import")}, "sheet", "big.csv", content)  # fmt: skip
+    reply = person.post("/factories/1/import/confirm", fields)  # the same confirmation again
     assert reply.status == 302, reply.text[:500]
+    assert reply.headers["Location"].endswith("/factories/1"), reply.headers
     assert count(url, LISTINGS) == after_kill + ROWS
     imported = "SELECT count(*) FROM listingchange WHERE action = 'imported'"
     assert count(url, imported) == after_kill - before + ROWS
