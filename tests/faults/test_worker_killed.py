@@ -84,22 +84,23 @@ def test_a_worker_killed_mid_import_leaves_all_or_nothing(tmp_path, serve):
     assert count(url, LISTINGS) == before, "the preview saved something"
 
     conn = start_confirm(server, person, fields)
-    deadline = time.monotonic() + 10
-    while (victim := worker_serving(conn.sock.getsockname()[1], server.port,
-                                    server.worker_pids())) is None:  # fmt: skip
-        assert time.monotonic() < deadline, "no worker took the confirmation's connection"
-        time.sleep(0.02)
-    started = cpu_seconds(victim)
-    while cpu_seconds(victim) - started < 0.5:  # well into checking and writing the rows
-        assert time.monotonic() < deadline, "the import did not start"
-        time.sleep(0.02)
-    kill(victim)
-
-    try:
-        status = conn.getresponse().status
-    except (http.client.HTTPException, ConnectionError) as error:
-        status = type(error).__name__
-    conn.close()
+    try:  # closed whatever happens: a socket left open fails a later test (ResourceWarning)
+        deadline = time.monotonic() + 10
+        while (victim := worker_serving(conn.sock.getsockname()[1], server.port,
+                                        server.worker_pids())) is None:  # fmt: skip
+            assert time.monotonic() < deadline, "no worker took the confirmation's connection"
+            time.sleep(0.02)
+        started = cpu_seconds(victim)
+        while cpu_seconds(victim) - started < 0.5:  # well into checking and writing the rows
+            assert time.monotonic() < deadline, "the import did not start"
+            time.sleep(0.02)
+        kill(victim)
+        try:
+            status = conn.getresponse().status
+        except (http.client.HTTPException, ConnectionError) as error:
+            status = type(error).__name__
+    finally:
+        conn.close()
     assert status in ("RemoteDisconnected", "ConnectionResetError"), f"got {status}"
 
     deadline = time.monotonic() + 20
